@@ -1,0 +1,68 @@
+"""The Flask application factory of Twork (webhook, admin API, pages)."""
+import logging
+import os
+
+from flask import Flask
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    from bot.settings import SETTING_NAMES as _SETTING_NAMES, load_settings
+    from bot.redis_conn import connect_redis
+    from bot.router import Router
+    from store.db import db, init_db
+    from store.schema import ensure_schema
+
+    test_config = dict(test_config or {})
+    settings_overrides = {k: v for k, v in test_config.items() if k.isupper() and k in _SETTING_NAMES}
+    settings = load_settings(**settings_overrides)
+
+    app = Flask(__name__, instance_path=os.path.abspath("instance"))
+    app.config.update(TESTING=settings.TESTING, JSON_AS_ASCII=False, TWORK=settings,
+                      MAX_CONTENT_LENGTH=2 * 1024 * 1024)
+    app.config.update({k: v for k, v in test_config.items() if k not in _SETTING_NAMES})
+    app.json.ensure_ascii = False
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+
+    if settings.DATABASE_URL.startswith("sqlite:///") and ":memory:" not in settings.DATABASE_URL:
+        os.makedirs(os.path.dirname(os.path.abspath(settings.DATABASE_URL[len("sqlite:///"):])),
+                    exist_ok=True)
+    database = init_db(settings.DATABASE_URL)
+    ensure_schema(database)
+
+    import handlers
+    from handlers import texts
+    from wechatpy.crypto import WeChatCrypto
+
+    app.extensions["twork.redis"] = connect_redis(settings.REDIS_URL)
+    app.extensions["twork.router"] = Router(handlers.ROUTES, texts)
+    app.extensions["twork.crypto"] = (WeChatCrypto(settings.WECHAT_TOKEN, settings.WECHAT_AES_KEY,
+                                                   settings.WECHAT_APPID)
+                                      if settings.safe_mode else None)
+
+    @app.before_request
+    def _connect():
+        db.connect(reuse_if_open=True)
+
+    @app.teardown_request
+    def _close(_exc):
+        from jobs.queue import enqueue_created_notifications
+        enqueue_created_notifications(app.extensions["twork.redis"])
+        if not db.is_closed():
+            db.close()
+
+    from bot.webhook import bp as webhook_bp
+    app.register_blueprint(webhook_bp)
+    for extra in ("bot.api", "bot.pages"):
+        try:
+            module = __import__(extra, fromlist=["register"])
+        except ModuleNotFoundError as missing:
+            if missing.name != extra:
+                raise
+            continue
+        module.register(app)
+
+    @app.get("/healthz")
+    def healthz():
+        return {"ok": True}
+
+    return app

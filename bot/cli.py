@@ -1,0 +1,109 @@
+"""Command line: `python -m bot <command>`.
+
+  demo              run the service with demo data and a local mock of the WeChat API
+  chat              the local WeChat console: chat with a running service as a WeChat user
+  migrate           create or upgrade the database schema (the Procfile's release step)
+  menus publish     publish the official-account menu through the WeChat API
+  authorize         issue a one-time binding code for a user (operators)
+"""
+import argparse
+import json
+import os
+import sys
+from pathlib import Path
+
+DEMO_STATE = Path("instance/demo.json")
+
+
+def _settings():
+    from bot.settings import SettingsError, load_settings
+    try:
+        return load_settings()
+    except SettingsError as error:
+        sys.exit(str(error))
+
+
+def cmd_migrate(args):
+    from store.db import init_db
+    from store.schema import migrate
+    settings = _settings() if not args.database_url else None
+    url = args.database_url or settings.DATABASE_URL
+    applied = migrate(init_db(url))
+    print("applied: " + (", ".join(applied) if applied else "nothing (schema is current)"))
+
+
+def cmd_demo(args):
+    from bot.demo import run_demo
+    run_demo(host=args.host, port=args.port, database_url=args.database_url)
+
+
+def cmd_chat(args):
+    from bot.console import run_console
+    state = json.loads(DEMO_STATE.read_text()) if DEMO_STATE.exists() else {}
+    run_console(url=args.url or state.get("webhook_url") or "http://127.0.0.1:8000/wechat",
+                token=args.token or os.environ.get("WECHAT_TOKEN") or state.get("token"),
+                appid=args.appid or os.environ.get("WECHAT_APPID") or state.get("appid"),
+                aes_key=args.aes_key or os.environ.get("WECHAT_AES_KEY") or state.get("aes_key"),
+                openid=args.openid or state.get("openid") or "oDemoUser0001",
+                mock_url=args.mock_url or state.get("mock_url"))
+
+
+def cmd_menus(args):
+    from bot.wechat_api import get_client
+    from menus.main import MENU, to_wechat
+    menu = to_wechat(MENU, _settings())
+    if args.action == "show":
+        print(json.dumps(menu, ensure_ascii=False, indent=2))
+        return
+    get_client(_settings()).create_menu(menu)
+    print("menu published")
+
+
+def cmd_authorize(args):
+    from datetime import datetime, timezone
+    from store.db import db, init_db
+    from store.models import Company, User
+    from store.users import authorize_user
+    init_db(args.database_url or _settings().DATABASE_URL)
+    with db.connection_context():
+        company = Company.get_or_none(Company.code == args.company)
+        user = company and User.get_or_none(User.company == company, User.account == args.account)
+        if user is None:
+            sys.exit(f"no user {args.account!r} in company {args.company!r}")
+        code, expires = authorize_user(company.id, user.id, datetime.now(timezone.utc))
+    print(f"binding code for {user.name}: {code} (valid until {expires.isoformat()}); "
+          f"the user sends「绑定 {code}」to the official account")
+
+
+def main(argv=None):
+    parser = argparse.ArgumentParser(prog="python -m bot", description=__doc__,
+                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    p = sub.add_parser("demo", help="run the demo service")
+    p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--port", type=int, default=int(os.environ.get("PORT", 8000)))
+    p.add_argument("--database-url", default=None)
+    p.set_defaults(fn=cmd_demo)
+
+    p = sub.add_parser("chat", help="the local WeChat console")
+    for name in ("url", "token", "appid", "aes-key", "openid", "mock-url"):
+        p.add_argument(f"--{name}")
+    p.set_defaults(fn=cmd_chat)
+
+    p = sub.add_parser("migrate", help="create or upgrade the schema")
+    p.add_argument("--database-url")
+    p.set_defaults(fn=cmd_migrate)
+
+    p = sub.add_parser("menus", help="publish or show the menu")
+    p.add_argument("action", choices=["publish", "show"])
+    p.set_defaults(fn=cmd_menus)
+
+    p = sub.add_parser("authorize", help="issue a binding code")
+    p.add_argument("--company", required=True, help="customer code")
+    p.add_argument("--account", required=True)
+    p.add_argument("--database-url")
+    p.set_defaults(fn=cmd_authorize)
+
+    args = parser.parse_args(argv)
+    args.fn(args)

@@ -1,0 +1,120 @@
+"""The WeChat push protocol: signatures, AES, XML parsing, retry dedupe, reply rendering.
+
+Everything about the wire lives here and nothing about tasks does. wechatpy does the
+cryptography and the XML; this module adds what it lacks (WECHAT.md §1.3-1.4, §3):
+a timestamp window, hostile-XML rejection, control-character stripping, a broad catch
+around decrypt/parse, and CDATA-safe replies.
+Docs: https://developers.weixin.qq.com/doc/service/guide/dev/push/
+"""
+import re
+import time
+
+from wechatpy import create_reply, parse_message
+from wechatpy.crypto import WeChatCrypto
+from wechatpy.exceptions import InvalidSignatureException
+from wechatpy.utils import check_signature
+
+MAX_BODY = 64 * 1024
+# WeChat cuts passive text replies at about 2048 bytes; keep a margin for the XML.
+MAX_REPLY_BYTES = 2000
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
+_HOSTILE = re.compile(r"<!DOCTYPE|<!ENTITY", re.IGNORECASE)
+REQUIRED_FIELDS = ("ToUserName", "FromUserName", "CreateTime", "MsgType")
+
+
+class WireError(Exception):
+    def __init__(self, status: int, reason: str):
+        super().__init__(reason)
+        self.status = status
+        self.reason = reason
+
+
+def verify_signature(token: str, args, *, now: float | None = None, skew: int = 300) -> None:
+    """Check `signature` over token/timestamp/nonce and that the timestamp is fresh."""
+    signature, timestamp, nonce = (args.get(k, "") for k in ("signature", "timestamp", "nonce"))
+    if not (signature and timestamp and nonce):
+        raise WireError(403, "missing signature parameters")
+    try:
+        check_signature(token, signature, timestamp, nonce)
+    except InvalidSignatureException:
+        raise WireError(403, "bad signature") from None
+    try:
+        drift = abs((now or time.time()) - int(timestamp))
+    except ValueError:
+        raise WireError(403, "bad timestamp") from None
+    if drift > skew:
+        raise WireError(403, "timestamp outside the allowed window")
+
+
+def _clean(body: bytes) -> str:
+    if len(body) > MAX_BODY:
+        raise WireError(413, "body too large")
+    try:
+        text = body.decode("utf-8")
+    except UnicodeDecodeError:
+        raise WireError(400, "body is not UTF-8") from None
+    if _HOSTILE.search(text):
+        raise WireError(400, "DOCTYPE/ENTITY not allowed")
+    # WeChat does deliver control characters in user text; expat rejects them.
+    return _CONTROL.sub("", text)
+
+
+def decrypt(crypto: WeChatCrypto | None, body: bytes, args) -> str:
+    """The plain XML of a push; in safe mode checks `msg_signature` and decrypts."""
+    text = _clean(body)
+    if crypto is None or args.get("encrypt_type", "raw") != "aes":
+        return text  # plaintext (or compatible-mode) push, already authenticated by `signature`
+    try:
+        plain = crypto.decrypt_message(text, args.get("msg_signature", ""),
+                                       args.get("timestamp", ""), args.get("nonce", ""))
+    except InvalidSignatureException:
+        raise WireError(403, "bad msg_signature") from None
+    except Exception:  # struct.error, ValueError, ExpatError, KeyError... (WECHAT.md §1.3)
+        raise WireError(400, "cannot decrypt body") from None
+    return _clean(plain.encode("utf-8") if isinstance(plain, str) else plain)
+
+
+def parse(xml: str):
+    """A wechatpy message object; 400 for anything malformed or incomplete."""
+    try:
+        msg = parse_message(xml)
+        if msg is None:
+            raise ValueError("empty")
+        data = msg._data
+        if any(not isinstance(data.get(f), str) or not data.get(f) for f in REQUIRED_FIELDS):
+            raise ValueError("missing field")
+        int(data["CreateTime"])
+        if data.get("MsgId") is not None:
+            int(data["MsgId"])
+    except Exception:
+        raise WireError(400, "malformed message") from None
+    return msg
+
+
+def dedupe_key(msg) -> str:
+    """Messages carry MsgId; events do not (id == 0), so use sender+time+event+key."""
+    data = msg._data
+    if data.get("MsgId"):
+        return f"wx:msg:{data['MsgId']}"
+    return "wx:evt:{}:{}:{}:{}".format(data.get("FromUserName"), data.get("CreateTime"),
+                                       data.get("Event", ""), data.get("EventKey", ""))
+
+
+def fit_reply(text: str) -> str:
+    """Make user/handler text safe for a CDATA passive reply within WeChat's size limit."""
+    encoded = text.encode("utf-8")
+    if len(encoded) > MAX_REPLY_BYTES:
+        text = encoded[:MAX_REPLY_BYTES - 4].decode("utf-8", "ignore") + "\n…"
+    # wechatpy emits the text raw inside CDATA; close and reopen the section around "]]>"
+    return text.replace("]]>", "]]]]><![CDATA[>")
+
+
+def render(text: str | None, msg, crypto: WeChatCrypto | None, args) -> str:
+    """The HTTP body answering `msg`: "success" for nothing to say, else a text reply,
+    encrypted when the push was."""
+    if not text:
+        return "success"
+    reply = create_reply(fit_reply(text), msg)
+    if crypto is not None and args.get("encrypt_type") == "aes":
+        return crypto.encrypt_message(reply.render(), args.get("nonce", ""), args.get("timestamp"))
+    return reply.render()

@@ -1,0 +1,1 @@
+"""Background work: RQ jobs, periodic scans and the scheduler process."""

@@ -1,0 +1,65 @@
+"""The database handle, the base model and the field types every model shares.
+
+Times are stored as naive UTC and always come back as aware UTC datetimes, so that
+SQLite and PostgreSQL behave the same and no caller compares naive with aware.
+"""
+import json
+from datetime import datetime, timezone
+
+from peewee import DatabaseProxy, DateTimeField, Model, TextField
+from playhouse.db_url import connect
+
+db = DatabaseProxy()
+
+
+class UTCDateTimeField(DateTimeField):
+    def db_value(self, value):
+        if isinstance(value, datetime) and value.tzinfo is not None:
+            value = value.astimezone(timezone.utc).replace(tzinfo=None)
+        return super().db_value(value)
+
+    def python_value(self, value):
+        value = super().python_value(value)
+        if isinstance(value, datetime) and value.tzinfo is None:
+            value = value.replace(tzinfo=timezone.utc)
+        return value
+
+
+class JSONField(TextField):
+    """JSON kept as text: portable across SQLite and PostgreSQL, and small here."""
+
+    def db_value(self, value):
+        return None if value is None else json.dumps(value, ensure_ascii=False, default=str)
+
+    def python_value(self, value):
+        return None if value is None else json.loads(value)
+
+
+class BaseModel(Model):
+    class Meta:
+        database = db
+        legacy_table_names = False
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+def open_database(url: str):
+    """Open (without connecting) the database named by a DATABASE_URL."""
+    if url.startswith("sqlite"):
+        # WAL lets readers run beside the single writer; busy_timeout makes a
+        # second writer wait instead of failing at once.
+        return connect(url, pragmas={"journal_mode": "wal", "foreign_keys": 1,
+                                     "busy_timeout": 10000, "synchronous": "normal"},
+                       check_same_thread=False)
+    if url.startswith("postgres://"):
+        url = "postgresql://" + url[len("postgres://"):]
+    return connect(url, autorollback=True)
+
+
+def init_db(url: str):
+    """Point every model at the database of `url` and return it."""
+    database = open_database(url)
+    db.initialize(database)
+    return database

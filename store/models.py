@@ -1,0 +1,309 @@
+"""Peewee models of Twork.
+
+Every row that belongs to a company carries `company`, and every query function in
+`store` filters on it (`Model.scoped(company_id)`): there is no query path that reaches
+another company's rows without naming the company first.
+"""
+from peewee import (BooleanField, CharField, ForeignKeyField, IntegerField, TextField,
+                    AutoField)
+
+from store.db import BaseModel, JSONField, UTCDateTimeField, utcnow
+
+ROLES = ("company_admin", "dept_admin", "member")
+PRIORITIES = ("low", "normal", "high", "urgent")
+NODE_STATES = ("pending", "active", "started", "done")
+
+
+class Company(BaseModel):
+    code = CharField(max_length=64, unique=True)
+    name = CharField(max_length=200)
+    timezone = CharField(max_length=64, default="Asia/Shanghai")
+    webhook_secret = CharField(max_length=128)
+    settings = JSONField(default=dict)  # reminder lead hours, quiet hours, digest time
+    task_seq = IntegerField(default=0)  # last task number handed out
+    created_at = UTCDateTimeField(default=utcnow)
+
+
+class CompanyScoped(BaseModel):
+    """Base for rows owned by one company."""
+    company = ForeignKeyField(Company, on_delete="CASCADE", index=True)
+
+    @classmethod
+    def scoped(cls, company_id, *fields):
+        return cls.select(*fields).where(cls.company == company_id)
+
+
+class ApiKey(CompanyScoped):
+    name = CharField(max_length=100, default="default")
+    prefix = CharField(max_length=16, index=True)
+    key_hash = CharField(max_length=128, unique=True)
+    created_at = UTCDateTimeField(default=utcnow)
+    revoked_at = UTCDateTimeField(null=True)
+
+
+class Department(CompanyScoped):
+    name = CharField(max_length=100)
+
+    class Meta:
+        indexes = ((("company", "name"), True),)
+
+
+class User(CompanyScoped):
+    account = CharField(max_length=64)
+    name = CharField(max_length=64)
+    password_hash = CharField(max_length=256)
+    role = CharField(max_length=20, default="member")
+    department = ForeignKeyField(Department, null=True, on_delete="SET NULL")
+    gender = CharField(max_length=10, null=True)
+    avatar = CharField(max_length=500, null=True)
+    authorized = BooleanField(default=False)
+    active = BooleanField(default=True)
+    default_project_id = IntegerField(null=True)
+    digest_opt_in = BooleanField(default=True)
+    created_at = UTCDateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("company", "account"), True),)
+
+    @property
+    def is_company_admin(self):
+        return self.role == "company_admin"
+
+    @property
+    def is_dept_admin(self):
+        return self.role == "dept_admin"
+
+
+class BindingCode(CompanyScoped):
+    user = ForeignKeyField(User, on_delete="CASCADE")
+    code_hash = CharField(max_length=128, unique=True)
+    expires_at = UTCDateTimeField()
+    used_at = UTCDateTimeField(null=True)
+    created_at = UTCDateTimeField(default=utcnow)
+
+
+class WeChatBinding(CompanyScoped):
+    openid = CharField(max_length=64, unique=True)
+    user = ForeignKeyField(User, on_delete="CASCADE", unique=True)
+    followed = BooleanField(default=True)  # False after unsubscribe / 43004: pause pushes
+    bound_at = UTCDateTimeField(default=utcnow)
+
+
+class Project(CompanyScoped):
+    name = CharField(max_length=100)
+    department = ForeignKeyField(Department, null=True, on_delete="SET NULL")
+    kind = CharField(max_length=10, default="normal")  # normal | erp
+    archived = BooleanField(default=False)
+    created_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    created_at = UTCDateTimeField(default=utcnow)
+
+
+class ProjectMember(CompanyScoped):
+    project = ForeignKeyField(Project, backref="members", on_delete="CASCADE")
+    user = ForeignKeyField(User, on_delete="CASCADE")
+
+    class Meta:
+        indexes = ((("project", "user"), True),)
+
+
+class BusinessType(CompanyScoped):
+    project = ForeignKeyField(Project, backref="business_types", on_delete="CASCADE")
+    name = CharField(max_length=50)
+
+    class Meta:
+        indexes = ((("project", "name"), True),)
+
+
+class Template(CompanyScoped):
+    name = CharField(max_length=100)
+    builtin = CharField(max_length=10, null=True)  # simple | empty | None
+    nodes = JSONField(default=list)  # [{handler_id, items, days}]
+    created_at = UTCDateTimeField(default=utcnow)
+    updated_at = UTCDateTimeField(default=utcnow)
+
+
+class Scenario(CompanyScoped):
+    name = CharField(max_length=100)
+    kind = CharField(max_length=64)
+    required = JSONField(default=list)
+    optional = JSONField(default=list)
+    task_settings = JSONField(default=dict)  # business_type, priority, days, title
+    nodes = JSONField(default=list)
+    watcher_ids = JSONField(default=list)
+    editor_ids = JSONField(default=list)
+    escalate_to_ids = JSONField(default=list)
+    notify_on_finish_ids = JSONField(default=list)
+    enabled = BooleanField(default=True)
+    created_at = UTCDateTimeField(default=utcnow)
+    updated_at = UTCDateTimeField(default=utcnow)
+
+
+class Task(CompanyScoped):
+    project = ForeignKeyField(Project, backref="tasks", on_delete="CASCADE")
+    number = IntegerField()
+    title = CharField(max_length=200)
+    description = TextField(default="")
+    business_type = CharField(max_length=50, null=True)
+    priority = CharField(max_length=10, default="normal")
+    creator = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    due_at = UTCDateTimeField(null=True, index=True)
+    original_due_at = UTCDateTimeField(null=True)
+    status = CharField(max_length=12, default="in_progress", index=True)  # in_progress | done
+    current_seq = IntegerField(null=True)
+    version = IntegerField(default=0)  # optimistic lock: every action bumps it
+    simple = BooleanField(default=True)
+    source = CharField(max_length=10, default="manual")  # manual | erp
+    scenario = ForeignKeyField(Scenario, null=True, on_delete="SET NULL")
+    erp_kind = CharField(max_length=64, null=True)
+    erp_doc_key = CharField(max_length=200, null=True, index=True)
+    erp_data = JSONField(null=True)
+    occurrences = IntegerField(default=1)
+    created_at = UTCDateTimeField(default=utcnow)
+    finished_at = UTCDateTimeField(null=True)
+    archived_at = UTCDateTimeField(null=True)
+    deleted_at = UTCDateTimeField(null=True)
+
+    class Meta:
+        indexes = ((("company", "number"), True),
+                   (("company", "status", "due_at"), False))
+
+
+class TaskNode(CompanyScoped):
+    task = ForeignKeyField(Task, backref="nodes", on_delete="CASCADE")
+    seq = IntegerField()
+    handler = ForeignKeyField(User, on_delete="CASCADE")
+    original_handler = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    items = TextField(default="")
+    days = IntegerField(null=True)
+    state = CharField(max_length=10, default="pending")
+    activated_at = UTCDateTimeField(null=True)
+    started_at = UTCDateTimeField(null=True)
+    done_at = UTCDateTimeField(null=True)
+    done_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    last_urged_at = UTCDateTimeField(null=True)
+
+    class Meta:
+        indexes = ((("task", "seq"), True),
+                   (("handler", "state"), False),
+                   (("done_by", "done_at"), False),  # my page: what I completed, by month
+                   (("company", "done_at"), False))  # statistics: completed in a period
+
+
+class TaskReceipt(CompanyScoped):
+    """A user became the handler of a node (activation, transfer, rollback, withdraw).
+    Statistics count "received" from here; visibility uses it for "I was a handler"."""
+    task = ForeignKeyField(Task, on_delete="CASCADE")
+    node = ForeignKeyField(TaskNode, on_delete="CASCADE")
+    user = ForeignKeyField(User, on_delete="CASCADE")
+    received_at = UTCDateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("user", "received_at"), False), (("task", "user"), False),
+                   (("company", "received_at"), False))  # statistics: received in a period
+
+
+class TaskWatcher(CompanyScoped):
+    task = ForeignKeyField(Task, backref="watchers", on_delete="CASCADE")
+    user = ForeignKeyField(User, on_delete="CASCADE")
+
+    class Meta:
+        indexes = ((("task", "user"), True),)
+
+
+class TaskEditor(CompanyScoped):
+    task = ForeignKeyField(Task, backref="editors", on_delete="CASCADE")
+    user = ForeignKeyField(User, on_delete="CASCADE")
+
+    class Meta:
+        indexes = ((("task", "user"), True),)
+
+
+class Comment(CompanyScoped):
+    task = ForeignKeyField(Task, backref="comments", on_delete="CASCADE")
+    author = ForeignKeyField(User, on_delete="CASCADE")
+    body = TextField()
+    created_at = UTCDateTimeField(default=utcnow)
+
+
+class TaskLog(CompanyScoped):
+    """Append-only history of a task: every change and workflow action."""
+    task = ForeignKeyField(Task, backref="log", on_delete="CASCADE")
+    actor = ForeignKeyField(User, null=True, on_delete="SET NULL")  # None: the system / ERP
+    action = CharField(max_length=30)
+    detail = JSONField(default=dict)
+    created_at = UTCDateTimeField(default=utcnow)
+
+
+class Message(CompanyScoped):
+    """What a user was told, kept for the 消息 list (read/unread, pending)."""
+    user = ForeignKeyField(User, on_delete="CASCADE")
+    kind = CharField(max_length=30)
+    title = CharField(max_length=200)
+    body = TextField(default="")
+    task = ForeignKeyField(Task, null=True, on_delete="CASCADE")
+    read_at = UTCDateTimeField(null=True)
+    pending = BooleanField(default=False)
+    created_at = UTCDateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("user", "read_at", "created_at"), False),)
+
+
+class Notification(CompanyScoped):
+    """The outbox: one WeChat push to send, written in the transaction that causes it.
+
+    `dedupe_key` is unique, so a scan that runs twice, or two schedulers, cannot queue
+    the same reminder twice; it is also the WeChat client_msg_id."""
+    user = ForeignKeyField(User, on_delete="CASCADE")
+    kind = CharField(max_length=30)
+    task = ForeignKeyField(Task, null=True, on_delete="CASCADE")
+    message = ForeignKeyField(Message, null=True, on_delete="SET NULL")
+    data = JSONField(default=dict)  # template fields
+    url = CharField(max_length=500, null=True)
+    dedupe_key = CharField(max_length=200, unique=True)
+    urgent = BooleanField(default=False)  # urgent ones ignore quiet hours
+    status = CharField(max_length=10, default="pending", index=True)  # pending|sending|sent|failed|dropped
+    not_before = UTCDateTimeField(default=utcnow, index=True)
+    attempts = IntegerField(default=0)
+    last_error = TextField(null=True)
+    msgid = CharField(max_length=64, null=True)
+    created_at = UTCDateTimeField(default=utcnow)
+    sent_at = UTCDateTimeField(null=True)
+
+
+class ErpEvent(CompanyScoped):
+    event_id = CharField(max_length=128)
+    kind = CharField(max_length=64)
+    occurred_at = UTCDateTimeField(null=True)
+    data = JSONField(default=dict)
+    outcome = CharField(max_length=20)  # created | matched_open_task | no_match | error
+    task = ForeignKeyField(Task, null=True, on_delete="SET NULL")
+    reason = TextField(null=True)
+    received_at = UTCDateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("company", "event_id"), True),)
+
+
+class Announcement(BaseModel):
+    id = AutoField()
+    company = ForeignKeyField(Company, null=True, on_delete="CASCADE")  # None: every company
+    kind = CharField(max_length=20, default="system")  # system | industry | feature
+    title = CharField(max_length=200)
+    body = TextField(default="")
+    published_at = UTCDateTimeField(default=utcnow, index=True)
+
+
+class Feedback(CompanyScoped):
+    user = ForeignKeyField(User, on_delete="CASCADE")
+    body = TextField()
+    status = CharField(max_length=10, default="open")  # open | replied | closed
+    reply = TextField(null=True)
+    created_at = UTCDateTimeField(default=utcnow)
+    replied_at = UTCDateTimeField(null=True)
+
+
+MODELS = [Company, ApiKey, Department, User, BindingCode, WeChatBinding, Project,
+          ProjectMember, BusinessType, Template, Scenario, Task, TaskNode, TaskReceipt,
+          TaskWatcher, TaskEditor, Comment, TaskLog, Message, Notification, ErpEvent,
+          Announcement, Feedback]
