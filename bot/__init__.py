@@ -22,6 +22,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app.config.update({k: v for k, v in test_config.items() if k not in _SETTING_NAMES})
     app.json.ensure_ascii = False
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    logging.getLogger("peewee_migrate").setLevel(logging.WARNING)
 
     if settings.DATABASE_URL.startswith("sqlite:///") and ":memory:" not in settings.DATABASE_URL:
         os.makedirs(os.path.dirname(os.path.abspath(settings.DATABASE_URL[len("sqlite:///"):])),
