@@ -40,6 +40,7 @@ class Ctx:
     scene: str | None = None
     args: str = ""  # the text after the command word
     router: object = None  # the Router, for the help list
+    raw: dict = field(default_factory=dict)  # the push's fields, for events with extra data
     dialog_data: dict = field(default_factory=dict)
 
     @property

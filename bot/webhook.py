@@ -70,7 +70,8 @@ def _context(msg) -> Ctx:
     return Ctx(openid=msg.source, kind=kind, now=utcnow(), session=Session(redis, msg.source),
                settings=current_app.config["TWORK"], user=user_for_openid(msg.source),
                text=text, event=event, event_key=str(event_key),
-               scene=getattr(msg, "scene_id", None), router=current_app.extensions["twork.router"])
+               scene=getattr(msg, "scene_id", None), router=current_app.extensions["twork.router"],
+               raw=dict(data))
 
 
 def _dispatch(msg) -> str | None:

@@ -96,6 +96,8 @@ def dedupe_key(msg) -> str:
     data = msg._data
     if data.get("MsgId"):
         return f"wx:msg:{data['MsgId']}"
+    if data.get("MsgID"):  # TEMPLATESENDJOBFINISH: many can share one second
+        return f"wx:tsjf:{data['MsgID']}"
     return "wx:evt:{}:{}:{}:{}".format(data.get("FromUserName"), data.get("CreateTime"),
                                        data.get("Event", ""), data.get("EventKey", ""))
 

@@ -11,8 +11,6 @@ from store import outbox
 
 log = logging.getLogger(__name__)
 
-SEND_NOTIFICATION = "jobs.notify.send_notification"
-
 
 def get_queue(redis, name: str = "default") -> Queue:
     return Queue(name, connection=redis, is_async=not is_fake(redis))
@@ -24,10 +22,11 @@ def enqueue_created_notifications(redis) -> int:
     ids = outbox.take_created()
     if not ids:
         return 0
+    from jobs.notify import enqueue_send
     try:
         queue = get_queue(redis, "notifications")
         for note_id in ids:
-            queue.enqueue(SEND_NOTIFICATION, note_id)
+            enqueue_send(queue, note_id)
     except Exception:
         log.exception("could not enqueue notifications %s; the sweeper will retry", ids)
         return 0
