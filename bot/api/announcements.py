@@ -1,0 +1,56 @@
+"""Announcements (公告: system notice, industry news, new feature), optionally pushed to
+every WeChat-bound user of the company through the outbox."""
+from typing import Literal
+
+from flask import g
+from pydantic import Field
+
+from bot.api.core import (COMPANY, ApiModel, OutModel, Page, Str, iso, now, page_of, paginate,
+                          route)
+from store import broadcasts, messages as message_store
+
+ADMIN = ("company_admin",)
+
+
+class AnnouncementIn(ApiModel):
+    kind: Literal["system", "industry", "feature"] = "system"
+    title: Str(200)
+    body: Str(5000, min_length=0) = ""
+    push: bool = Field(False, description="also send it to every bound user on WeChat")
+
+
+class AnnouncementOut(OutModel):
+    id: int
+    kind: str
+    title: str
+    body: str
+    platform_wide: bool
+    published_at: str
+
+
+class AnnouncementCreated(AnnouncementOut):
+    pushed: int
+
+
+def announcement_out(item) -> dict:
+    return {"id": item.id, "kind": item.kind, "title": item.title, "body": item.body,
+            "platform_wide": item.company_id is None, "published_at": iso(item.published_at)}
+
+
+@route("GET", "/announcements", auth=COMPANY, query=Page, response=page_of(AnnouncementOut),
+       tag="announcements")
+def list_announcements(query: Page):
+    """The company's and the platform's announcements, newest first"""
+    def fetch(limit, offset):
+        return message_store.list_announcements(g.company.id, limit=offset + limit)[offset:]
+    return paginate(fetch, query, announcement_out)
+
+
+@route("POST", "/announcements", auth=COMPANY, roles=ADMIN, body=AnnouncementIn,
+       response=AnnouncementCreated, status=201, tag="announcements")
+def create_announcement(body: AnnouncementIn):
+    """Publish an announcement for the company; `push: true` queues it to every bound user"""
+    at = now()
+    item = message_store.create_announcement(g.company.id, body.kind, body.title, body.body, now=at)
+    pushed = broadcasts.push_announcement(g.company.id, item, at) if body.push else 0
+    return {**announcement_out(item), "pushed": pushed}

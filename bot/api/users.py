@@ -1,0 +1,139 @@
+"""Users: create, import from CSV, list, edit, deactivate, authorise (binding code)."""
+from typing import Literal
+
+from flask import g
+from pydantic import Field
+
+from bot.api.core import (COMPANY, ApiModel, Id, OutModel, Page, Str, iso, now, page_of, paginate,
+                          route)
+from store import directory, imports, users as user_store
+
+ADMIN = ("company_admin",)
+Role = Literal["company_admin", "dept_admin", "member"]
+
+
+class UserIn(ApiModel):
+    account: Str(64)
+    name: Str(64)
+    password: str = Field(min_length=6, max_length=128)
+    role: Role = "member"
+    department_id: Id | None = None
+    gender: Str(10) | None = None
+
+
+class UserPatch(ApiModel):
+    name: Str(64) | None = None
+    role: Role | None = None
+    department_id: Id | None = None
+    gender: Str(10) | None = None
+    avatar: Str(500) | None = None
+    password: str | None = Field(None, min_length=6, max_length=128)
+    default_project_id: Id | None = None
+    digest_opt_in: bool | None = None
+
+
+class UserQuery(Page):
+    department_id: Id | None = None
+    role: Role | None = None
+    active: bool | None = None
+    q: Str(64) | None = Field(None, description="part of the account or name")
+
+
+class ImportIn(ApiModel):
+    csv: str = Field(min_length=1, max_length=500_000,
+                     description="header row: account,name,password[,role,department,gender]")
+    dry_run: bool = False
+
+
+class UserOut(OutModel):
+    id: int
+    account: str
+    name: str
+    role: str
+    department_id: int | None
+    gender: str | None
+    active: bool
+    authorized: bool
+    wechat_bound: bool
+    created_at: str
+
+
+class ImportOut(OutModel):
+    created: int
+    dry_run: bool
+    users: list[UserOut]
+
+
+class BindingCodeOut(OutModel):
+    binding_code: str
+    expires_at: str
+
+
+def user_out(user, bound: set[int] | None = None) -> dict:
+    bound = directory.bound_user_ids(g.company.id) if bound is None else bound
+    return {"id": user.id, "account": user.account, "name": user.name, "role": user.role,
+            "department_id": user.department_id, "gender": user.gender, "avatar": user.avatar,
+            "active": user.active, "authorized": user.authorized,
+            "wechat_bound": user.id in bound, "default_project_id": user.default_project_id,
+            "created_at": iso(user.created_at)}
+
+
+@route("POST", "/users", auth=COMPANY, roles=ADMIN, body=UserIn, response=UserOut, status=201,
+       tag="users")
+def create_user(body: UserIn):
+    """Create a user (account unique in the company)"""
+    user = user_store.create_user(g.company.id, body.account, body.name, body.password,
+                                  role=body.role, department_id=body.department_id,
+                                  gender=body.gender)
+    return user_out(user)
+
+
+@route("POST", "/users/import", auth=COMPANY, roles=ADMIN, body=ImportIn, response=ImportOut,
+       status=201, tag="users")
+def import_users(body: ImportIn):
+    """Import users from CSV: every row is created, or none (422 lists the bad lines)"""
+    created = imports.import_users(g.company.id, body.csv, dry_run=body.dry_run)
+    bound = directory.bound_user_ids(g.company.id)
+    return {"created": len(created), "dry_run": body.dry_run,
+            "users": [] if body.dry_run else [user_out(u, bound) for u in created]}
+
+
+@route("GET", "/users", auth=COMPANY, query=UserQuery, response=page_of(UserOut), tag="users")
+def list_users(query: UserQuery):
+    """The company's users, filtered by department, role, active, text"""
+    bound = directory.bound_user_ids(g.company.id)
+    return paginate(lambda limit, offset: directory.list_users(
+        g.company.id, department_id=query.department_id, role=query.role, active=query.active,
+        text=query.q, limit=limit, offset=offset), query, lambda u: user_out(u, bound))
+
+
+@route("GET", "/users/<id:user_id>", auth=COMPANY, response=UserOut, tag="users")
+def get_user(user_id: int):
+    """One user"""
+    return user_out(user_store.get_user(g.company.id, user_id))
+
+
+@route("PATCH", "/users/<id:user_id>", auth=COMPANY, roles=ADMIN, body=UserPatch,
+       response=UserOut, tag="users")
+def update_user(user_id: int, body: UserPatch):
+    """Edit a user's profile, role, department or password"""
+    changes = body.model_dump(exclude_unset=True)
+    for field in ("name", "role", "password", "digest_opt_in"):
+        if field in changes and changes[field] is None:
+            changes.pop(field)  # null means "no change" for fields that cannot be empty
+    return user_out(user_store.update_user(g.company.id, user_id, **changes))
+
+
+@route("POST", "/users/<id:user_id>/deactivate", auth=COMPANY, roles=ADMIN, response=UserOut,
+       tag="users")
+def deactivate_user(user_id: int):
+    """Deactivate a user (leaver): no login, no WeChat, not selectable as handler"""
+    return user_out(user_store.deactivate_user(g.company.id, user_id))
+
+
+@route("POST", "/users/<id:user_id>/authorize", auth=COMPANY, roles=ADMIN,
+       response=BindingCodeOut, tag="users")
+def authorize_user(user_id: int):
+    """Authorise a user and issue a one-time binding code for 绑定 CODE (valid 24 h)"""
+    code, expires_at = user_store.authorize_user(g.company.id, user_id, now())
+    return {"binding_code": code, "expires_at": iso(expires_at)}

@@ -1,0 +1,171 @@
+"""The permission matrix of /api/v1: every route, called by every kind of caller.
+
+Callers run in the order of PRINCIPALS (refusals first, then member, department admin,
+company admin) against one world per route, so a caller's success never hides another's
+expected answer. `other` is the admin of another company using its own key: it may create
+in its own company, and gets 404 for every acme row (nothing leaks)."""
+import pytest
+
+from bot.api.core import OPERATIONS
+from tests.api_support import PLATFORM_KEY, PRINCIPALS, Api, api_for, build_world, due
+
+MINE = ("companies", "departments", "users", "projects", "templates", "tasks", "messages",
+        "stats", "announcements", "feedback", "openapi")
+
+
+def E(other, key_only, member, dept_admin, company_admin, nokey=401, revoked=401):
+    return dict(nokey=nokey, revoked=revoked, other=other, key_only=key_only, member=member,
+                dept_admin=dept_admin, company_admin=company_admin)
+
+
+ADMIN_ONLY = E(200, 200, 403, 403, 200)          # company-level admin read, any company
+ADMIN_CREATE = E(201, 201, 403, 403, 201)
+ADMIN_ON_ACME = E(404, 200, 403, 403, 200)        # admin-only, on an acme row
+READ_ALL = E(200, 200, 200, 200, 200)
+READ_ACME = E(404, 200, 200, 200, 200)            # company-level read of an acme row
+USER_ALL = E(200, 401, 200, 200, 200)             # needs X-Twork-User, anyone of a company
+PROJECT_MANAGE = E(404, 401, 403, 200, 200)
+TASK_READ = E(404, 401, 200, 200, 200)
+HANDLER_ONLY = E(404, 401, 200, 403, 403)         # workflow: only alice, the handler
+ALICE_MESSAGE = E(404, 401, 200, 404, 404)        # a message is its owner's alone
+
+
+def node(w, who):
+    return w.other_admin.id if who == "other" else w.ids["h1"]
+
+
+# (method, rule as registered, path, body, expected); path/body may be f(world, who)
+ROUTES = [
+    ("POST", "/companies", "/companies", lambda w, who: {"code": f"c{who}", "name": "x"},
+     E(401, 401, 401, 401, 401)),
+    ("GET", "/openapi.json", "/openapi.json", None, E(200, 200, 200, 200, 200, 200, 200)),
+    ("GET", "/company", "/company", None, ADMIN_ONLY),
+    ("GET", "/api-keys", "/api-keys", None, ADMIN_ONLY),
+    ("POST", "/api-keys", "/api-keys", {"name": "erp"}, ADMIN_CREATE),
+    ("DELETE", "/api-keys/<id:key_id>", "/api-keys/{spare_key}", None, ADMIN_ON_ACME),
+    ("POST", "/departments", "/departments", lambda w, who: {"name": f"部门{who}"}, ADMIN_CREATE),
+    ("GET", "/departments", "/departments", None, READ_ALL),
+    ("GET", "/departments/<id:department_id>", "/departments/{dept}", None, READ_ACME),
+    ("PATCH", "/departments/<id:department_id>", "/departments/{dept}",
+     lambda w, who: {"name": f"运营{who}"}, ADMIN_ON_ACME),
+    ("POST", "/users", "/users",
+     lambda w, who: {"account": f"u{who}", "name": "新人", "password": "secret-1"}, ADMIN_CREATE),
+    ("POST", "/users/import", "/users/import",
+     lambda w, who: {"csv": f"account,name,password\nimp{who},导入,secret-1\n"}, ADMIN_CREATE),
+    ("GET", "/users", "/users", None, READ_ALL),
+    ("GET", "/users/<id:user_id>", "/users/{alice}", None, READ_ACME),
+    ("PATCH", "/users/<id:user_id>", "/users/{h3}", {"name": "李三三"}, ADMIN_ON_ACME),
+    ("POST", "/users/<id:user_id>/deactivate", "/users/{h3}/deactivate", None, ADMIN_ON_ACME),
+    ("POST", "/users/<id:user_id>/authorize", "/users/{h3}/authorize", None, ADMIN_ON_ACME),
+    ("POST", "/projects", "/projects", {"name": "新项目"}, E(201, 401, 403, 201, 201)),
+    ("GET", "/projects", "/projects", None, USER_ALL),
+    ("GET", "/projects/<id:project_id>", "/projects/{project}", None, TASK_READ),
+    ("PATCH", "/projects/<id:project_id>", "/projects/{project}", {"name": "改名"}, PROJECT_MANAGE),
+    ("POST", "/projects/<id:project_id>/members", "/projects/{project}/members",
+     lambda w, who: {"user_ids": [w.ids["h3"]]}, PROJECT_MANAGE),
+    ("DELETE", "/projects/<id:project_id>/members/<id:user_id>", "/projects/{project}/members/{h3}",
+     None, PROJECT_MANAGE),
+    ("POST", "/projects/<id:project_id>/business-types", "/projects/{project}/business-types",
+     lambda w, who: {"name": f"类型{who}"}, PROJECT_MANAGE),
+    ("DELETE", "/projects/<id:project_id>/business-types/<name>",
+     "/projects/{project}/business-types/采购", None, PROJECT_MANAGE),
+    ("POST", "/projects/<id:project_id>/archive", "/projects/{project}/archive", None, PROJECT_MANAGE),
+    ("POST", "/projects/<id:project_id>/restore", "/projects/{project}/restore", None, PROJECT_MANAGE),
+    ("POST", "/templates", "/templates",
+     lambda w, who: {"name": "模板", "nodes": [{"handler_id": node(w, who), "items": "办"}]},
+     E(201, 201, 403, 403, 201)),
+    ("GET", "/templates", "/templates", None, READ_ALL),
+    ("GET", "/templates/<id:template_id>", "/templates/{template}", None, READ_ACME),
+    ("PATCH", "/templates/<id:template_id>", "/templates/{template}", {"name": "新名"},
+     ADMIN_ON_ACME),
+    ("POST", "/tasks", "/tasks",
+     lambda w, who: {"project_id": w.ids["project"], "title": "新任务", "due_at": due()},
+     E(404, 401, 201, 201, 201)),
+    ("GET", "/tasks", "/tasks?view=todo", None, USER_ALL),
+    ("GET", "/tasks/<id:task_id>", "/tasks/{task}", None, TASK_READ),
+    ("PATCH", "/tasks/<id:task_id>", "/tasks/{task}", {"title": "改标题"}, E(404, 401, 403, 403, 200)),
+    ("DELETE", "/tasks/<id:task_id>", lambda w, who: f"/tasks/{w.ids['task_del_' + who]}", None,
+     E(404, 401, 403, 200, 200)),
+    ("POST", "/tasks/<id:task_id>/copy", "/tasks/{task}/copy", {}, E(404, 401, 201, 201, 201)),
+    ("POST", "/tasks/<id:task_id>/move", "/tasks/{task}/move",
+     lambda w, who: {"project_id": w.ids["project2"]}, E(404, 401, 403, 200, 200)),
+    ("POST", "/tasks/<id:task_id>/archive", "/tasks/{task_done}/archive", None,
+     E(404, 401, 403, 200, 200)),
+    ("GET", "/tasks/<id:task_id>/comments", "/tasks/{task}/comments", None, TASK_READ),
+    ("POST", "/tasks/<id:task_id>/comments", "/tasks/{task}/comments", {"body": "看一下"},
+     E(404, 401, 201, 201, 201)),
+    ("GET", "/tasks/<id:task_id>/log", "/tasks/{task}/log", None, TASK_READ),
+    ("POST", "/tasks/<id:task_id>/start", "/tasks/{task}/start", None, HANDLER_ONLY),
+    ("POST", "/tasks/<id:task_id>/complete", "/tasks/{task}/complete", None, HANDLER_ONLY),
+    ("POST", "/tasks/<id:task_id>/transfer", "/tasks/{task}/transfer",
+     lambda w, who: {"to_user_id": w.ids["h2"]}, HANDLER_ONLY),
+    ("POST", "/tasks/<id:task_id>/rollback", "/tasks/{task_rollback}/rollback",
+     {"reason": "数量不对"}, HANDLER_ONLY),
+    ("POST", "/tasks/<id:task_id>/withdraw", "/tasks/{task_withdraw}/withdraw", None, HANDLER_ONLY),
+    ("POST", "/tasks/<id:task_id>/urge", "/tasks/{task_urge}/urge", None, HANDLER_ONLY),
+    ("GET", "/messages", "/messages", None, USER_ALL),
+    ("GET", "/messages/<id:message_id>", "/messages/{message}", None, ALICE_MESSAGE),
+    ("POST", "/messages/<id:message_id>/read", "/messages/{message}/read", None, ALICE_MESSAGE),
+    ("POST", "/messages/read", "/messages/read", {"all": True}, USER_ALL),
+    ("POST", "/messages/<id:message_id>/pending", "/messages/{message}/pending", {},
+     ALICE_MESSAGE),
+    ("DELETE", "/messages/<id:message_id>/pending", "/messages/{message}/pending", None,
+     ALICE_MESSAGE),
+    ("GET", "/stats", "/stats?period=month", None, E(200, 200, 403, 200, 200)),
+    ("GET", "/announcements", "/announcements", None, READ_ALL),
+    ("POST", "/announcements", "/announcements", {"title": "系统升级"}, ADMIN_CREATE),
+    ("POST", "/feedback", "/feedback", {"body": "希望支持导出"}, E(201, 401, 201, 201, 201)),
+    ("GET", "/feedback", "/feedback", None, ADMIN_ONLY),
+    ("GET", "/feedback/<id:feedback_id>", "/feedback/{feedback_member}", None, ADMIN_ON_ACME),
+    ("POST", "/feedback/<id:feedback_id>/reply", lambda w, who: f"/feedback/{w.ids['feedback_' + who]}/reply",
+     {"reply": "已安排"}, ADMIN_ON_ACME),
+    ("POST", "/feedback/<id:feedback_id>/close", "/feedback/{feedback_member}/close", None,
+     ADMIN_ON_ACME),
+]
+
+
+def test_matrix_covers_every_route(app):
+    registered = {(op.method, op.rule) for op in OPERATIONS if op.endpoint.split("_")[0] in MINE}
+    assert registered == {(method, rule) for method, rule, *_ in ROUTES}
+
+
+@pytest.mark.parametrize("method,rule,path,body,expected", ROUTES,
+                         ids=[f"{m} {r}" for m, r, *_ in ROUTES])
+def test_permission_matrix(app, method, rule, path, body, expected):
+    client = app.test_client()
+    with app.app_context():
+        world = build_world()
+    answers = {}
+    for who in PRINCIPALS:
+        url = path(world, who) if callable(path) else path.format(**world.ids)
+        payload = body(world, who) if callable(body) else body
+        response = api_for(client, world, who).call(method, url, payload)
+        assert response.is_json, (who, response.data[:200])
+        if response.status_code >= 400:
+            assert set(response.json) >= {"error", "message", "detail"}
+        answers[who] = response.status_code
+    assert answers == expected
+
+
+def test_platform_key_only_creates_companies(app):
+    client = app.test_client()
+    platform = Api(client, PLATFORM_KEY)
+    assert platform.post("/companies", {"code": "new", "name": "新公司"}).status_code == 201
+    assert platform.get("/company").status_code == 401
+    assert Api(client, "wrong").post("/companies", {"code": "x", "name": "x"}).status_code == 401
+
+
+def test_acting_user_must_belong_to_the_key_company(app):
+    client = app.test_client()
+    with app.app_context():
+        world = build_world()
+    acme_user_with_other_key = Api(client, world.other_key, world.acme.alice)
+    response = acme_user_with_other_key.get("/tasks")
+    assert response.status_code == 401 and response.json["error"] == "unknown_user"
+    by_account = Api(client, world.key, "alice").get("/messages")
+    assert by_account.status_code == 200
+    Api(client, world.key).post(f"/users/{world.ids['h3']}/deactivate")
+    inactive = Api(client, world.key, world.acme.h3).get("/tasks")
+    assert inactive.status_code == 403 and inactive.json["error"] == "user_inactive"
+    missing = Api(client, world.key).get("/tasks")
+    assert missing.status_code == 401 and missing.json["error"] == "user_required"
