@@ -1,0 +1,167 @@
+"""The task page (the link in every template message) and my page.
+
+The task page shows what store.tasks.task_detail returns and offers, as POST buttons, the
+actions store.workflow.allowed_actions lists for this viewer; each button calls the same
+store function as chat and the API, so a refusal is the same plain sentence everywhere.
+Looking at the page as the current handler starts the node (workflow.open_task), as the
+chat's 详情 does.
+"""
+from datetime import datetime
+
+from flask import redirect, render_template, request, session, url_for
+
+from bot.pages import auth, bp
+from store import me as me_store
+from store import tasks as task_store
+from store import users as user_store
+from store import workflow
+from store.db import utcnow
+from store.erp_kinds import KINDS
+from store.errors import DomainError, Invalid, NotFound
+from store.workflow import company_tz
+
+STATES = {"pending": "未开始", "active": "待处理", "started": "处理中", "done": "已完成"}
+PRIORITIES = {"low": "低", "normal": "普通", "high": "高", "urgent": "紧急"}
+STATUSES = {"in_progress": "进行中", "done": "已完成"}
+ACTIONS = {"start": "开始处理", "complete": "完成", "transfer": "转办", "rollback": "回退",
+           "withdraw": "撤回", "urge": "催办", "comment": "评论"}
+LOG_ACTIONS = {"create": "创建", "start": "开始", "complete": "完成", "transfer": "转办",
+               "rollback": "回退", "withdraw": "撤回", "urge": "催办", "comment": "评论",
+               "edit": "修改", "move": "移动", "delete": "删除", "archive": "归档", "copy": "复制",
+               "erp_repeat": "ERP再次推送"}
+DONE_TEXT = {"start": "已开始处理", "complete": "已完成", "transfer": "已转办", "rollback": "已回退",
+             "withdraw": "已撤回", "urge": "已催办", "comment": "已评论"}
+NO_SUCH_TASK = "任务不存在，或你无权查看"
+
+
+@bp.app_template_filter("m_time")
+def short_time(value) -> str:
+    """ISO text or a datetime as "11-30 18:00" (the times are already in the company's zone)."""
+    if not value:
+        return "—"
+    moment = datetime.fromisoformat(value) if isinstance(value, str) else value
+    return moment.strftime("%m-%d %H:%M")
+
+
+# --- the task page -----------------------------------------------------------------------
+
+def _erp_rows(detail: dict) -> list[tuple[str, str]]:
+    kind = KINDS.get(detail.get("erp_kind") or "")
+    rows = []
+    for name, value in (detail.get("erp_data") or {}).items():
+        label = kind.fields[name].label_zh if kind and name in kind.fields else name
+        if isinstance(value, bool):
+            value = "是" if value else "否"
+        elif isinstance(value, list):
+            value = "、".join(map(str, value))
+        rows.append((label, str(value)))
+    return rows
+
+
+def _render_task(user, task_id: int, *, error: str | None = None, status: int = 200):
+    now = utcnow()
+    try:
+        detail = task_store.task_detail(user, task_id, now)
+    except NotFound:
+        return auth.notice(NO_SUCH_TASK, 404)
+    offered = [a for a in detail["allowed_actions"] if a in ACTIONS]
+    return render_template(
+        "m/task.html", task=detail, user=user, actions=offered, error=error,
+        flash=auth.take_flash(), erp_rows=_erp_rows(detail), states=STATES,
+        priorities=PRIORITIES, statuses=STATUSES, labels=ACTIONS, log_labels=LOG_ACTIONS,
+        kind_label=KINDS[detail["erp_kind"]].label_zh if detail.get("erp_kind") in KINDS else None,
+        overdue=detail["status"] != "done" and detail["due_at"] is not None
+        and datetime.fromisoformat(detail["due_at"]) < now), status
+
+
+@bp.get("/tasks/<int:task_id>")
+def task_page(task_id: int):
+    """任务详情：流程时间线与我能做的操作"""
+    user, response = auth.current_user()
+    if response is not None:
+        return response
+    try:
+        workflow.open_task(user, task_id, utcnow())
+    except NotFound:
+        return auth.notice(NO_SUCH_TASK, 404)
+    return _render_task(user, task_id)
+
+
+def _transfer_target(user, text: str):
+    found = user_store.find_users(user.company_id, text)
+    if not found:
+        raise Invalid(f"找不到同事「{text}」，请输入姓名或账号")
+    if len(found) > 1:
+        names = "、".join(f"{u.name}({u.account})" for u in found[:5])
+        raise Invalid(f"「{text}」对应多位同事：{names}，请输入账号")
+    return found[0]
+
+
+def _act(user, task_id: int, action: str, form) -> None:
+    now = utcnow()
+    if action == "transfer":
+        target = _transfer_target(user, form.get("to", "").strip())
+        workflow.transfer(user, task_id, target.id, now)
+    elif action == "rollback":
+        workflow.rollback(user, task_id, form.get("reason", ""), now)
+    elif action == "comment":
+        task_store.add_comment(user, task_id, form.get("body", ""), now)
+    else:  # start, complete, withdraw, urge
+        getattr(workflow, action)(user, task_id, now)
+
+
+@bp.post("/tasks/<int:task_id>/<action>")
+def task_action(task_id: int, action: str):
+    user, response = auth.current_user()
+    if response is not None:
+        return response
+    if action not in ACTIONS:
+        return auth.notice("没有这个操作", 404)
+    if not auth.check_csrf():
+        return _render_task(user, task_id, error=auth.TEXTS["csrf"], status=400)
+    try:
+        _act(user, task_id, action, request.form)
+    except NotFound:
+        return auth.notice(NO_SUCH_TASK, 404)
+    except DomainError as error:
+        return _render_task(user, task_id, error=error.message, status=error.status)
+    session["flash"] = DONE_TEXT[action]
+    return redirect(url_for("pages.task_page", task_id=task_id), code=303)
+
+
+# --- my page -----------------------------------------------------------------------------
+
+CHART_W, CHART_H, CHART_TOP, CHART_BOTTOM = 320, 170, 16, 28
+
+
+def chart(monthly: list[dict]) -> dict:
+    """Bar geometry for the monthly chart: received and completed side by side per month."""
+    peak = max([1] + [m["received"] for m in monthly] + [m["completed"] for m in monthly])
+    inner = CHART_H - CHART_TOP - CHART_BOTTOM
+    slot = CHART_W / max(len(monthly), 1)
+    bar = min(slot / 3, 18)
+    months = []
+    for i, m in enumerate(monthly):
+        left = i * slot + (slot - 2 * bar - 2) / 2
+        bars = []
+        for j, key in enumerate(("received", "completed")):
+            height = round(inner * m[key] / peak, 1)
+            bars.append({"x": round(left + j * (bar + 2), 1), "y": round(CHART_TOP + inner - height, 1),
+                         "w": round(bar, 1), "h": height, "value": m[key], "kind": key})
+        months.append({"label": m["month"][5:].lstrip("0") + "月", "x": round(i * slot + slot / 2, 1),
+                       "bars": bars})
+    return {"width": CHART_W, "height": CHART_H, "base": CHART_H - CHART_BOTTOM, "months": months}
+
+
+@bp.get("/me")
+def me():
+    """我的：累计数据、每月收到与完成的任务、本月情况"""
+    user, response = auth.current_user()
+    if response is not None:
+        return response
+    page = me_store.my_page(user, utcnow())
+    tz = company_tz(user.company_id)
+    overdue = [{**t, "due": t["due_at"].astimezone(tz) if t["due_at"] else None}
+               for t in page["this_month"]["overdue_tasks"]]
+    return render_template("m/me.html", page=page, chart=chart(page["monthly"]), overdue=overdue,
+                           flash=auth.take_flash(), user=user)

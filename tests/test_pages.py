@@ -1,0 +1,216 @@
+"""The pages for the WeChat in-app browser: OAuth snsapi_base, the login page, the task page
+with its actions, my page."""
+import re
+from urllib.parse import parse_qs, urlencode, urlparse
+
+import pytest
+
+from store import erp, scenarios, users
+from store.models import Task, TaskLog, TaskNode
+from tests.erp_samples import event, scenario_body
+from tests.factories import NOW, PASSWORD, drive, make_task, make_world
+
+
+@pytest.fixture
+def world(app):
+    return make_world()
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+def oauth(client, wechat_mock, openid, path="/m/login"):
+    """Open `path` as the WeChat user `openid`: follow the OAuth round trip like WeChat does."""
+    first = client.get(path)
+    assert first.status_code == 302, first.data
+    target = urlparse(first.headers["Location"])
+    assert target.netloc == "open.weixin.qq.com" and target.fragment == "wechat_redirect"
+    query = parse_qs(target.query)
+    assert query["scope"] == ["snsapi_base"] and query["appid"] == ["wxtest00000001"]
+    back = urlparse(query["redirect_uri"][0])
+    assert back.netloc == "twork.test"
+    args = parse_qs(back.query)
+    args.update(code=[wechat_mock.oauth_code(openid)], state=query["state"])
+    landed = client.get(back.path, query_string=urlencode(args, doseq=True))
+    assert landed.status_code == 302  # back to the page itself, without the single-use code
+    clean = urlparse(landed.headers["Location"])
+    assert "code=" not in clean.query
+    return client.get(clean.path, query_string=clean.query)
+
+
+def csrf(response) -> str:
+    return re.search(r'name="csrf_token" value="([^"]+)"', response.get_data(as_text=True)).group(1)
+
+
+def bound(client, wechat_mock, user, path, openid=None):
+    openid = openid or f"o-{user.account}"
+    users.bind_wechat_by_login(openid, "acme", user.account, PASSWORD, NOW)
+    return oauth(client, wechat_mock, openid, path)
+
+
+def text(response) -> str:
+    return response.get_data(as_text=True)
+
+
+# --- login -------------------------------------------------------------------------------
+
+def test_user_logs_in_through_oauth_and_binds_wechat(client, wechat_mock, world):
+    page = oauth(client, wechat_mock, "o-alice-phone")
+    assert page.status_code == 200 and "客户代码" in text(page)
+    assert page.headers["X-Frame-Options"] == "DENY" and "script-src" not in page.headers["Content-Security-Policy"]
+    done = client.post("/m/login", data={"csrf_token": csrf(page), "company_code": "acme",
+                                         "account": "alice", "password": PASSWORD})
+    assert done.status_code == 303 and done.headers["Location"].endswith("/m/me")
+    assert users.user_for_openid("o-alice-phone").id == world.alice.id
+    me = client.get("/m/me")
+    assert me.status_code == 200 and "爱丽丝" in text(me) and "绑定成功" in text(me)
+
+
+def test_login_needs_the_csrf_token(client, wechat_mock, world):
+    oauth(client, wechat_mock, "o-x")
+    response = client.post("/m/login", data={"company_code": "acme", "account": "alice",
+                                             "password": PASSWORD})
+    assert response.status_code == 400 and "页面已过期" in text(response)
+    assert users.user_for_openid("o-x") is None
+
+
+def test_wrong_password_is_told_plainly_and_five_failures_lock_for_15_minutes(client, wechat_mock, world):
+    page = oauth(client, wechat_mock, "o-guess")
+    form = {"csrf_token": csrf(page), "company_code": "acme", "account": "alice", "password": "nope"}
+    first = client.post("/m/login", data=form)
+    assert first.status_code == 422 and users.BAD_LOGIN in text(first) and "还可尝试 4 次" in text(first)
+    for _ in range(4):
+        last = client.post("/m/login", data=form)
+    assert last.status_code == 429 and "15 分钟后再试" in text(last)
+    right = client.post("/m/login", data={**form, "password": PASSWORD})
+    assert right.status_code == 429 and users.user_for_openid("o-guess") is None
+
+
+def test_empty_fields_are_refused(client, wechat_mock, world):
+    page = oauth(client, wechat_mock, "o-empty")
+    response = client.post("/m/login", data={"csrf_token": csrf(page), "company_code": "acme",
+                                             "account": "", "password": ""})
+    assert response.status_code == 422 and "请填写账号、密码和客户代码" in text(response)
+
+
+def test_a_code_without_our_state_is_not_exchanged(client, wechat_mock, world):
+    code = wechat_mock.oauth_code("o-attacker")
+    response = client.get(f"/m/login?code={code}&state=login")  # the menu's fixed state, or a planted link
+    assert response.status_code == 302 and "open.weixin.qq.com" in response.headers["Location"]
+    assert "_o%3D1" in response.headers["Location"]
+    assert not wechat_mock.calls_to("/sns/oauth2/access_token")
+    again = client.get(f"/m/login?code={code}&state=forged&_o=1")
+    assert again.status_code == 400 and "Cookie" in text(again)
+
+
+def test_next_only_goes_to_our_pages(client, wechat_mock, world):
+    page = oauth(client, wechat_mock, "o-next", "/m/login?next=https://evil.example/")
+    response = client.post("/m/login", data={"csrf_token": csrf(page), "company_code": "acme",
+                                             "account": "alice", "password": PASSWORD,
+                                             "next": "//evil.example/"})
+    assert response.status_code == 303 and response.headers["Location"].endswith("/m/me")
+
+
+# --- the task page -----------------------------------------------------------------------
+
+def test_unbound_visitor_is_sent_to_login_and_back(client, wechat_mock, world):
+    task = make_task(world, nodes=[world.h1, world.h2])
+    response = oauth(client, wechat_mock, "o-new", f"/m/tasks/{task.id}")
+    assert response.status_code == 302
+    assert response.headers["Location"].endswith(f"/m/login?next=/m/tasks/{task.id}")
+
+
+def test_handler_opens_the_task_and_completes_their_node(client, wechat_mock, world):
+    task = make_task(world, nodes=[world.h1, world.h2])
+    page = bound(client, wechat_mock, world.h1, f"/m/tasks/{task.id}")
+    assert page.status_code == 200
+    body = text(page)
+    assert "核对PO123到货" in body and "张一" in body and "王二" in body
+    assert TaskNode.get(TaskNode.task == task.id, TaskNode.seq == 1).state == "started"  # open_task
+    assert f"/m/tasks/{task.id}/complete" in body and f"/m/tasks/{task.id}/transfer" in body
+    assert f"/m/tasks/{task.id}/rollback" not in body  # not on the first node
+    done = client.post(f"/m/tasks/{task.id}/complete", data={"csrf_token": csrf(page)})
+    assert done.status_code == 303
+    after = client.get(f"/m/tasks/{task.id}")
+    assert "已完成" in text(after)
+    assert Task.get_by_id(task.id).current_seq == 2
+    assert f"/m/tasks/{task.id}/withdraw" in text(after) or f"/m/tasks/{task.id}/urge" in text(after)
+
+
+def test_handler_transfers_by_name_and_rollback_needs_a_reason(client, wechat_mock, world):
+    task = make_task(world, nodes=[world.h1, world.h2])
+    drive(task, ["complete"])
+    page = bound(client, wechat_mock, world.h2, f"/m/tasks/{task.id}")
+    token = csrf(page)
+    refused = client.post(f"/m/tasks/{task.id}/rollback", data={"csrf_token": token, "reason": " "})
+    assert refused.status_code == 409 and "回退必须填写原因" in text(refused)
+    unknown = client.post(f"/m/tasks/{task.id}/transfer", data={"csrf_token": token, "to": "不存在的人"})
+    assert unknown.status_code == 422 and "找不到同事" in text(unknown)
+    moved = client.post(f"/m/tasks/{task.id}/transfer", data={"csrf_token": token, "to": "h3"})
+    assert moved.status_code == 303
+    assert TaskNode.get(TaskNode.task == task.id, TaskNode.seq == 2).handler_id == world.h3.id
+
+
+def test_watcher_sees_the_page_without_workflow_buttons_and_cannot_act(client, wechat_mock, world):
+    task = make_task(world, nodes=[world.h1, world.h2], watchers=[world.watcher])
+    page = bound(client, wechat_mock, world.watcher, f"/m/tasks/{task.id}")
+    assert page.status_code == 200 and f"/m/tasks/{task.id}/complete" not in text(page)
+    assert TaskNode.get(TaskNode.task == task.id, TaskNode.seq == 1).state == "active"
+    before = TaskLog.select().where(TaskLog.task == task.id).count()
+    refused = client.post(f"/m/tasks/{task.id}/complete", data={"csrf_token": csrf(page)})
+    assert refused.status_code == 403 and "只有当前节点的处理人" in text(refused)
+    assert TaskLog.select().where(TaskLog.task == task.id).count() == before
+
+
+def test_action_without_csrf_changes_nothing(client, wechat_mock, world):
+    task = make_task(world, nodes=[world.h1, world.h2])
+    bound(client, wechat_mock, world.h1, f"/m/tasks/{task.id}")
+    response = client.post(f"/m/tasks/{task.id}/complete", data={})
+    assert response.status_code == 400 and Task.get_by_id(task.id).current_seq == 1
+
+
+def test_tasks_one_may_not_see_are_404(client, wechat_mock, world):
+    task = make_task(world, nodes=[world.h1])
+    page = bound(client, wechat_mock, world.stranger, f"/m/tasks/{task.id}")
+    assert page.status_code == 404 and "任务不存在" in text(page)
+    other = make_world(code="other", project_name="别家项目")
+    theirs = make_task(other, nodes=[other.h1])
+    assert client.get(f"/m/tasks/{theirs.id}").status_code == 404
+    assert client.get("/m/tasks/999999").status_code == 404
+    own = make_task(world, nodes=[world.stranger])
+    token = csrf(client.get(f"/m/tasks/{own.id}"))
+    refused = client.post(f"/m/tasks/{theirs.id}/complete", data={"csrf_token": token})
+    assert refused.status_code == 404 and TaskNode.get(TaskNode.task == theirs.id).state == "active"
+
+
+def test_other_company_admin_gets_404_for_the_task(client, wechat_mock, world):
+    task = make_task(world, nodes=[world.h1])
+    other = make_world(code="other", project_name="别家项目")
+    users.bind_wechat_by_login("o-other-admin", "other", "admin", PASSWORD, NOW)
+    page = oauth(client, wechat_mock, "o-other-admin", f"/m/tasks/{task.id}")
+    assert page.status_code == 404
+    assert other.admin.company_id != task.company_id
+
+
+def test_erp_task_page_shows_the_document(client, wechat_mock, world):
+    scenarios.create_scenario(world.admin, scenario_body(world, "purchase_order.amount"), NOW)
+    [result] = erp.ingest_events(world.company.id, [event("purchase_order.amount")], NOW)
+    page = bound(client, wechat_mock, world.h1, f"/m/tasks/{result['task_id']}")
+    body = text(page)
+    assert page.status_code == 200 and "采购单号" in body and "PO123" in body and "深圳甲" in body
+    assert "采购单金额" in body  # the kind's label
+
+
+# --- my page -----------------------------------------------------------------------------
+
+def test_my_page_shows_counts_and_the_monthly_chart(client, wechat_mock, world):
+    task = make_task(world, nodes=[world.h1, world.h2])
+    drive(task, ["complete"])
+    make_task(world, assignee=world.h1)
+    page = bound(client, wechat_mock, world.h1, "/m/me")
+    body = text(page)
+    assert page.status_code == 200 and "张一" in body and "<svg" in body
+    assert body.count("<rect") == 12  # six months × (received, completed)
+    assert "11月" in body and "按时率" in body
