@@ -81,6 +81,7 @@ def run_demo(host: str = "127.0.0.1", port: int = 8000, database_url: str | None
         config["WECHAT_AES_KEY"] = os.environ["WECHAT_AES_KEY"]
     os.environ.pop("REDIS_URL", None)  # demo jobs run in this process
     app = create_app(config)
+    scheduler = _start_reminders(app)
 
     with db.connection_context():
         company, li_code = seed(utcnow())
@@ -103,4 +104,19 @@ Twork demo is running (SQLite: {config['DATABASE_URL']}; jobs run in this proces
     try:
         app.run(host=host, port=port, threaded=True, use_reloader=False)
     finally:
+        scheduler.shutdown(wait=False)
         mock.stop()
+
+
+def _start_reminders(app):
+    """The demo is one process, so the scheduler's minute tick runs on a thread here and
+    its jobs run inline (production runs the `scheduler` and `worker` processes)."""
+    from apscheduler.schedulers.background import BackgroundScheduler
+    from jobs import notify
+    from jobs.scheduler import safe_tick
+    notify.configure(app.config["TWORK"])
+    scheduler = BackgroundScheduler(timezone="UTC")
+    scheduler.add_job(safe_tick, "cron", args=[app.extensions["twork.redis"]], second=0,
+                      coalesce=True, max_instances=1)
+    scheduler.start()
+    return scheduler

@@ -55,7 +55,7 @@ def open_database(url: str):
                        check_same_thread=False)
     if url.startswith("postgres://"):
         url = "postgresql://" + url[len("postgres://"):]
-    return connect(url, autorollback=True)
+    return connect(url)
 
 
 def init_db(url: str):

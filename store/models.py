@@ -266,7 +266,7 @@ class Notification(CompanyScoped):
     not_before = UTCDateTimeField(default=utcnow, index=True)
     attempts = IntegerField(default=0)
     last_error = TextField(null=True)
-    msgid = CharField(max_length=64, null=True)
+    msgid = CharField(max_length=64, null=True, index=True)  # TEMPLATESENDJOBFINISH looks it up
     created_at = UTCDateTimeField(default=utcnow)
     sent_at = UTCDateTimeField(null=True)
 

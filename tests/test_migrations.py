@@ -69,7 +69,7 @@ def test_database_at_001_upgrades_and_keeps_its_rows(empty_url):
     insert("task_node", company_id=company, task_id=task, seq=1, handler_id=user,
            items="", state="done", done_at=when, done_by_id=user)
 
-    assert schema.migrate(database) == ["002_stats_indexes"]
+    assert schema.migrate(database) == ["002_stats_indexes", "003_notification_msgid_index"]
     assert schema.migrate(database) == []
 
     assert User.get_by_id(user).name == "张三"
@@ -119,7 +119,11 @@ def test_latest_migration_rolls_back(empty_url):
     schema.migrate(database)
     router = Router(database, migrate_dir=str(schema.MIGRATIONS))
     router.rollback()
+    assert router.done == ["001_initial", "002_stats_indexes"]
+    assert ("msgid",) not in {cols for cols, _ in _index_shapes(database, "notification")}
+    router.rollback()
     assert router.done == ["001_initial"]
     assert ("done_by_id", "done_at") not in {
         cols for cols, _ in _index_shapes(database, "task_node")}
-    assert schema.migrate(database) == ["002_stats_indexes"]
+    assert schema.migrate(database) == ["002_stats_indexes", "003_notification_msgid_index"]
+    assert ("msgid",) in {cols for cols, _ in _index_shapes(database, "notification")}
