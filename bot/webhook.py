@@ -62,7 +62,8 @@ def _context(msg) -> Ctx:
     if msg.type == "text":
         kind, text = "text", normalize(msg.content)
     elif msg.type == "voice" and data.get("Recognition"):
-        kind, text = "text", normalize(data["Recognition"])  # WeChat's speech-to-text
+        # WeChat's speech-to-text ends sentences with a full stop: "待办。"
+        kind, text = "text", normalize(data["Recognition"]).rstrip("。.！!？?，, ")
     elif msg.type == "event":
         event = (data.get("Event") or "").lower()
         event_key = data.get("EventKey") or ""

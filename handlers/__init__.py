@@ -1,4 +1,7 @@
-"""Chat handlers: one module per feature, mounted in this order (see bot/router.py)."""
-from handlers import events, help, fallback
+"""Chat handlers: one module per feature, mounted in this order (see bot/router.py).
+The order is also the order of the 帮助 list."""
+from handlers import (binding, delivery, events, fallback, help, me, messages, new_task, news, projects,
+                      tasks, todo)
 
-ROUTES = [events.routes, help.routes, fallback.routes]
+ROUTES = [events.routes, delivery.routes, binding.routes, todo.routes, tasks.routes, new_task.routes,
+          projects.routes, messages.routes, me.routes, news.routes, help.routes, fallback.routes]

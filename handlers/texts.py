@@ -3,12 +3,12 @@ tests assert on these names instead of copying the Chinese."""
 
 WELCOME = ("欢迎关注 Twork 任务协作！\n"
            "1. 请向管理员索取绑定码，然后发送：绑定 绑定码\n"
-           "2. 或点击菜单「我的 → 登录」，用账号、密码和客户代码登录\n"
+           "2. 或点击菜单「我的 → 登录页」，用账号、密码和客户代码登录\n"
            "绑定后发送「帮助」查看全部命令。")
 WELCOME_BACK = "欢迎回来，{name}！通知已恢复。发送「待办」查看你的任务。"
 NEED_BIND = ("你还没有绑定 Twork 账号。\n"
              "发送：绑定 绑定码（向管理员索取），\n"
-             "或点击菜单「我的 → 登录」。发送「帮助」查看命令。")
+             "或点击菜单「我的 → 登录页」。发送「帮助」查看命令。")
 UNKNOWN_MENU = "这个菜单暂时不可用，请发送「帮助」查看可用命令。"
 ONLY_TEXT = "目前只支持文字和语音消息。发送「帮助」查看命令。"
 DIALOG_EXPIRED = "（上一次的对话已超过10分钟，已自动结束）"
@@ -18,3 +18,143 @@ HINT_EMPTY = "请发送命令，例如「待办」。发送「帮助」查看全
 HELP_HEADER = "Twork 命令（中英文均可，N 为列表序号或 #任务号）："
 HELP_FOOTER = "提示：先发「待办」，再用「完成 1」处理第1条。"
 MORE = "…还有 {n} 条"
+MAX_BYTES = 2048  # WeChat's limit for a passive text reply, in UTF-8 bytes
+ELLIPSIS = "…"
+
+# --- wording of values -------------------------------------------------------------------
+PRIORITY = {"low": "低", "normal": "普通", "high": "高", "urgent": "紧急"}
+STATUS = {"in_progress": "进行中", "done": "已完成"}
+NODE_STATE = {"pending": "未开始", "active": "待处理", "started": "处理中", "done": "已完成"}
+OVERDUE = "⚠已过期"
+NO_DUE = "无截止"
+ANNOUNCEMENT_KIND = {"system": "系统公告", "industry": "行业资讯", "feature": "新功能"}
+GENDER = {"male": "男", "female": "女", "m": "男", "f": "女", "男": "男", "女": "女"}
+UNREAD = "●"
+PENDING_MARK = "📌"
+LOG_ACTION = {"create": "创建了任务", "start": "开始处理", "complete": "完成了第{seq}步",
+              "transfer": "转办给{to_name}", "rollback": "回退：{reason}",
+              "withdraw": "撤回了第{seq}步", "urge": "催办（已等{waited}）", "comment": "评论：{body}",
+              "edit": "修改了任务", "move": "移动了任务", "copy": "复制了任务", "delete": "删除了任务",
+              "archive": "归档了任务"}
+ACTION_HINT = {"start": "开始 {ref}", "complete": "完成 {ref}", "transfer": "转办 {ref} @某人",
+               "rollback": "回退 {ref} 原因", "withdraw": "撤回 {ref}", "urge": "催办 {ref}",
+               "comment": "评论 {ref} 内容"}
+
+# --- binding -----------------------------------------------------------------------------
+BIND_USAGE = "请发送：绑定 绑定码（8位，向管理员索取，24小时内有效）"
+BOUND = "绑定成功！你好，{name}（{company}）。\n发送「待办」查看任务，「帮助」查看全部命令。"
+BIND_FAILED = "绑定码无效或已过期，请核对后重试（1小时内还可尝试 {left} 次）。"
+BIND_LOCKED = "错误次数过多，请1小时后再试，或联系管理员重新生成绑定码。"
+UNBOUND = "已解绑，不会再收到 Twork 通知。需要时发送「绑定 绑定码」重新绑定。"
+NOT_BOUND = "你还没有绑定账号，无需解绑。"
+DIGEST_ON = "已订阅每日摘要：每天早上汇总一条，不再逐条打扰。发送「退订摘要」取消。"
+DIGEST_OFF = "已退订每日摘要，提醒将逐条发送。发送「订阅摘要」重新订阅。"
+
+# --- references ----------------------------------------------------------------------------
+REF_USAGE = "请写明任务：序号（最近列表中的第几条）或 #任务号，例如「{command} 1」或「{command} #12」。"
+REF_STALE = "第 {n} 条不在你最近查看的任务列表里（列表可能已更新）。请先发「待办」，再按序号操作，或用 #任务号。"
+MESSAGE_REF_USAGE = "请写明消息序号，例如「{command} 1」。先发「消息」查看列表。"
+MESSAGE_REF_STALE = "第 {n} 条不在你最近查看的消息列表里。请先发「消息」或「待处理」。"
+
+# --- mentions ------------------------------------------------------------------------------
+MENTION_NONE = "公司里没有找到「{name}」，请核对姓名或账号。"
+MENTION_NOT_MEMBER = "「{name}」不是项目「{project}」的成员，不能指派。"
+MENTION_AMBIGUOUS = "「{name}」有多位，请用账号指定："
+MENTION_CANDIDATE = "@{account} {name}（{department}）"
+NO_DEPARTMENT = "无部门"
+
+# --- lists -----------------------------------------------------------------------------------
+TODO_HEADER = "我的待办 {total} 条{overdue}："
+TODO_OVERDUE = "（⚠{n} 条已过期，排在前面）"
+TODO_EMPTY = "暂无待办 🎉\n发送「新建 标题 明天18:00」创建任务。"
+TODO_FOOTER = "发「详情 1」查看，「完成 1」办结第1条。"
+DONE_HEADER = "我办过的任务（最近 {total} 条）："
+DONE_EMPTY = "还没有办过的任务。发送「待办」看看要做什么。"
+CREATED_HEADER = "我创建的任务（最近 {total} 条）："
+CREATED_EMPTY = "你还没有创建任务。发送「新建」开始。"
+LIST_FOOTER = "发「详情 N」查看第N条。"
+TASK_LINE = "{n}. #{number} {title} · {due}{overdue}"
+TASK_LINE_STATUS = "{n}. #{number} {title} · {status} · {due}"
+
+# --- task details and actions --------------------------------------------------------------
+DETAIL_HEAD = "#{number} {title}\n项目：{project}\n截止：{due}{overdue}\n优先级：{priority}　状态：{status}"
+DETAIL_CREATOR = "创建人：{name}"
+DETAIL_FLOW = "流程："
+DETAIL_NODE = "{mark}{seq}. {handler}{original} · {state}{items}"
+DETAIL_CURRENT = "▶"
+DETAIL_LOG = "最近动态："
+DETAIL_LOG_LINE = "{at} {actor}{what}"
+DETAIL_ACTIONS = "你可以：{hints}"
+DETAIL_NO_ACTIONS = "你可以：评论 {ref} 内容"
+COMPLETED = "已完成 #{number} {title}。{next}"
+COMPLETED_NEXT = "已转到下一步：{name}。"
+COMPLETED_ALL = "任务已全部完成 ✅"
+STARTED = "已开始处理 #{number} {title}。完成后发「完成 {ref}」。"
+TRANSFER_USAGE = "请写明转办给谁，例如「转办 1 @李四」。"
+TRANSFERRED = "已把 #{number} {title} 转办给 {name}，已通知对方。"
+ROLLBACK_USAGE = "回退必须写原因，例如「回退 1 资料不全」。"
+ROLLED_BACK = "已回退 #{number} {title} 到上一步（{name}），已通知对方。"
+WITHDRAWN = "已撤回 #{number} {title}，这一步回到你手上。"
+URGED = "已催办 #{number} {title}，已提醒 {name}。"
+COMMENT_USAGE = "请写评论内容，例如「评论 1 已联系供应商」。"
+COMMENTED = "已评论 #{number} {title}。"
+
+# --- new task --------------------------------------------------------------------------------
+ASK_TITLE = "新建任务（随时发「取消」退出）\n1/3 请输入任务标题："
+ASK_ASSIGNEE = "2/3 交给谁处理？发「我」自己处理，或 @姓名 / 账号："
+ASK_DEADLINE = "3/3 截止时间？例如：明天18:00、周五、3天后、12-05 17:30"
+ASK_DEADLINE_AGAIN = "没看懂截止时间「{text}」，请换个写法，例如：明天18:00、后天下午3点、12-05"
+DEADLINE_PAST = "截止时间 {due} 已经过去了，请给一个将来的时间。"
+CONFIRM = ("请确认：\n标题：{title}\n项目：{project}\n处理人：{assignee}\n截止：{due}\n"
+           "发「确认」创建，「修改」重填，「取消」放弃。")
+CONFIRM_AGAIN = "请发「确认」创建，「修改」重填，或「取消」放弃。"
+CONFIRM_WORDS = ("确认", "确定", "是", "好", "ok", "yes", "y")
+RESTART_WORDS = ("修改", "重填", "edit")
+SELF_WORDS = ("我", "自己", "me", "myself", "本人")
+TITLE_EMPTY = "标题不能为空，请输入任务标题："
+CREATED = "已创建 #{number} {title}\n处理人：{assignee}　截止：{due}\n发「详情 #{number}」查看。"
+CANCELLED = "已取消。"
+NO_PROJECT = "你还没有加入任何项目，无法新建任务。请联系管理员把你加入项目。"
+PROJECT_UNKNOWN = "没有找到你所在的项目「{name}」。发「项目」查看你的项目。"
+PROJECT_AMBIGUOUS = "「{name}」匹配多个项目：{names}。请写全名。"
+ME_NAME = "我"
+
+# --- projects --------------------------------------------------------------------------------
+PROJECTS_HEADER = "我的项目 {total} 个："
+PROJECTS_EMPTY = "你还没有加入任何项目。"
+PROJECT_LINE = "{n}. {name}{default}"
+PROJECT_DEFAULT = "（默认）"
+PROJECTS_FOOTER = "发「项目 N」查看成员和任务；新建时写「#项目名」指定项目。"
+PROJECT_REF_STALE = "第 {n} 个不在你最近查看的项目列表里，请先发「项目」。"
+PROJECT_HEAD = "项目：{name}\n成员（{count}）：{members}"
+PROJECT_TASKS = "我可见的进行中任务 {total} 条："
+PROJECT_NO_TASKS = "这个项目里暂无你可见的进行中任务。"
+
+# --- messages --------------------------------------------------------------------------------
+MESSAGES_HEADER = "消息（{unread} 条未读，已标为已读）："
+MESSAGES_EMPTY = "暂无消息。"
+MESSAGE_LINE = "{n}. {unread}{pending}{title} · {at}"
+MESSAGES_FOOTER = "发「标记 N」设为待处理，「详情 N」看相关任务。"
+PENDING_HEADER = "待处理消息 {total} 条："
+PENDING_EMPTY = "没有待处理的消息。在「消息」列表里发「标记 N」添加。"
+PENDING_FOOTER = "处理完发「取消标记 N」。"
+MARKED = "已标记为待处理：{title}\n发「待处理」查看全部。"
+UNMARKED = "已取消标记：{title}"
+
+# --- my page and statistics --------------------------------------------------------------
+ME_HEAD = "{name}{gender}\n待办 {todo}（已过期 {todo_overdue}）　已办 {done}　我创建的 {created}　累计逾期 {overdue}"
+ME_MONTH = "本月（{month}）：完成 {completed}，按时 {on_time}，按时率 {rate}"
+ME_OVERDUE = "本月逾期任务："
+ME_CHART = "近6个月 收到/完成："
+ME_CHART_ITEM = "{month}月 {received}/{completed}"
+STATS_MONTH = "本月统计（{start}~{end}）\n收到 {received}，完成 {completed}，完成率 {completion}\n按时完成 {on_time}，按时率 {on_time_rate}"
+STATS_WEEK = "本周（{start}~{end}）：收到 {received}，完成 {completed}，完成率 {completion}"
+STATS_MEMBERS = "成员：月完成/待办/累计逾期 | 周完成/待办/完成率"
+STATS_MEMBER = "{name}：{m_done}/{m_todo}/{overdue} | {w_done}/{w_todo}/{w_rate}"
+
+# --- news and feedback ---------------------------------------------------------------------
+NEWS_HEADER = "公告与资讯："
+NEWS_EMPTY = "暂无公告。"
+NEWS_LINE = "{n}. 【{kind}】{title} · {at}{body}"
+FEEDBACK_ASK = "请直接输入你的咨询或需求（发「取消」退出）："
+FEEDBACK_THANKS = "已收到你的反馈，服务团队会尽快回复，回复会发到「消息」里。"

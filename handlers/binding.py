@@ -1,0 +1,58 @@
+"""绑定 / 解绑: tie this WeChat user to an authorised Twork user by a one-time code, and
+the daily-digest preference (订阅摘要 / 退订摘要)."""
+from bot.router import Routes
+from handlers import texts
+from handlers.replies import answers_errors
+from store import users
+from store.errors import Invalid
+
+routes = Routes()
+
+# A binding code is 8 characters from 31 symbols; 5 tries an hour per WeChat user keeps
+# guessing hopeless while leaving room for typos.
+MAX_WRONG_CODES = 5
+WRONG_CODE_WINDOW = 3600
+_WRONG = "bind-wrong"
+
+
+@routes.command("绑定", "bind", bound=False)
+def bind(ctx):
+    """绑定 CODE bind — 用管理员给的绑定码绑定账号"""
+    code = ctx.args.replace(" ", "")
+    if not code:
+        return texts.BIND_USAGE
+    if ctx.session.hits(_WRONG) >= MAX_WRONG_CODES:
+        return texts.BIND_LOCKED
+    try:
+        user = users.bind_wechat(ctx.openid, code, ctx.now)
+    except Invalid:
+        wrong = ctx.session.hit(_WRONG, WRONG_CODE_WINDOW)
+        if wrong >= MAX_WRONG_CODES:
+            return texts.BIND_LOCKED
+        return texts.BIND_FAILED.format(left=MAX_WRONG_CODES - wrong)
+    return texts.BOUND.format(name=user.name, company=user.company.name)
+
+
+@routes.command("解绑", "unbind", "logout", args=False, bound=False)
+def unbind(ctx):
+    """解绑 logout — 解除微信绑定"""
+    if ctx.user is None or not users.unbind_wechat(ctx.openid):
+        return texts.NOT_BOUND
+    ctx.session.end()
+    return texts.UNBOUND
+
+
+@routes.command("订阅摘要", "digest", args=False)
+@answers_errors
+def digest_on(ctx):
+    """订阅摘要 digest — 每天一条摘要代替逐条提醒（退订摘要 nodigest 取消）"""
+    users.update_user(ctx.user.company_id, ctx.user.id, digest_opt_in=True)
+    return texts.DIGEST_ON
+
+
+@routes.command("退订摘要", "nodigest", args=False)
+@answers_errors
+def digest_off(ctx):
+    """退订摘要 nodigest — 提醒逐条发送"""
+    users.update_user(ctx.user.company_id, ctx.user.id, digest_opt_in=False)
+    return texts.DIGEST_OFF

@@ -1,0 +1,1 @@
+"""The official account's custom menu: keys (keys.py) and the menu as data (main.py)."""
