@@ -9,8 +9,29 @@ import requests
 from bot.fakewechat import FakeWeChat
 
 BANNER = """Twork 本地微信控制台 — 以微信用户 {openid} 的身份聊天
-  直接输入文字 = 发送消息；/click KEY = 点击菜单；/follow、/unfollow = 关注/取消关注
-  /as OPENID = 换一个微信用户；/quit 退出。先试试：帮助"""
+  直接输入文字 = 发送消息；/menu = 菜单；/click 我的待办 = 点击菜单（名称或 KEY）
+  /follow、/unfollow = 关注/取消关注；/as OPENID = 换一个微信用户；/quit 退出。先试试：帮助"""
+
+
+def menu_key(choice: str) -> str:
+    """A menu button's key from its label ("我的待办"), its enum name (TODO) or the key itself."""
+    from menus.keys import MenuKey
+    from menus.main import clicks
+    labels = clicks()
+    if choice in labels:
+        return labels[choice]
+    if choice.upper() in MenuKey.__members__:
+        return str(MenuKey[choice.upper()])
+    return choice
+
+
+def menu_text() -> str:
+    from menus.main import MENU, Sub
+    lines = []
+    for item in MENU:
+        names = [b.name for b in (item.buttons if isinstance(item, Sub) else (item,))]
+        lines.append(f"{item.name}：" + " | ".join(names))
+    return "\n".join(lines)
 
 
 def run_console(*, url: str, token: str, appid: str, aes_key: str | None, openid: str,
@@ -26,8 +47,8 @@ def run_console(*, url: str, token: str, appid: str, aes_key: str | None, openid
         return response.status_code, response.text
 
     wx = FakeWeChat(post, token=token, appid=appid, aes_key=aes_key, openid=openid)
-    seen = {"n": _sent(session, mock_url, wx.openid, -1, print_fn=None)}
     print_fn(BANNER.format(openid=openid))
+    seen = {"n": _sent(session, mock_url, wx.openid, -1, print_fn=print_fn)}
     while True:
         try:
             line = input_fn("你> ").strip()
@@ -41,8 +62,11 @@ def run_console(*, url: str, token: str, appid: str, aes_key: str | None, openid
             seen["n"] = _sent(session, mock_url, wx.openid, -1, print_fn=None)
             print_fn(f"（现在的身份：{wx.openid}）")
             continue
+        if line == "/menu":
+            print_fn(menu_text())
+            continue
         if line.startswith("/click "):
-            reply = wx.click(line[7:].strip())
+            reply = wx.click(menu_key(line[7:].strip()))
         elif line == "/follow":
             reply = wx.subscribe()
         elif line == "/unfollow":

@@ -67,6 +67,7 @@ def seed(now):
 
 def run_demo(host: str = "127.0.0.1", port: int = 8000, database_url: str | None = None):
     from bot import create_app
+    from jobs.queue import enqueue_created_notifications
     from store.db import db, utcnow
     from store.users import create_api_key
 
@@ -86,6 +87,7 @@ def run_demo(host: str = "127.0.0.1", port: int = 8000, database_url: str | None
     with db.connection_context():
         company, li_code = seed(utcnow())
         api_key = create_api_key(company.id, "demo")
+        enqueue_created_notifications(app.extensions["twork.redis"])  # the seed's notices
 
     DEMO_STATE.parent.mkdir(parents=True, exist_ok=True)
     DEMO_STATE.write_text(json.dumps({

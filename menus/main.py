@@ -41,14 +41,16 @@ MENU = (
 )
 
 
+def clicks(menu=MENU) -> dict[str, str]:
+    """Every click button of the menu: its label → its key."""
+    return {button.name: str(button.key)
+            for item in menu for button in (item.buttons if isinstance(item, Sub) else (item,))
+            if isinstance(button, Click)}
+
+
 def click_keys(menu=MENU) -> set[str]:
     """Every click key in the menu (tests check each one has a route)."""
-    found = set()
-    for item in menu:
-        for button in (item.buttons if isinstance(item, Sub) else (item,)):
-            if isinstance(button, Click):
-                found.add(str(button.key))
-    return found
+    return set(clicks(menu).values())
 
 
 def login_url(settings) -> str:

@@ -13,7 +13,7 @@ def test_console_talks_to_a_running_service(app, wechat_mock):
     thread.start()
     try:
         settings = app.config["TWORK"]
-        lines = iter(["帮助", "/click NO_SUCH_MENU", "随便说点什么", "/quit"])
+        lines = iter(["帮助", "/click NO_SUCH_MENU", "/click 我的待办", "随便说点什么", "/quit"])
         printed = []
         run_console(url=f"http://127.0.0.1:{server.port}/wechat", token=settings.WECHAT_TOKEN,
                     appid=settings.WECHAT_APPID, aes_key=None, openid="oConsole0001",
@@ -24,4 +24,5 @@ def test_console_talks_to_a_running_service(app, wechat_mock):
     transcript = "\n".join(printed)
     assert texts.HELP_HEADER in transcript
     assert texts.UNKNOWN_MENU in transcript
+    assert texts.NEED_BIND.splitlines()[0] in transcript  # the 我的待办 click reached a bound route
     assert "没看懂「随便说点什么」" in transcript
