@@ -220,16 +220,8 @@ class TworkClient(WeChatClient):
     def _request_stable_token(self) -> tuple[str, int]:
         logger.info("fetching a WeChat access token for %s", self.appid)
         body = {"grant_type": "client_credential", "appid": self.appid, "secret": self.secret, "force_refresh": False}
-        try:
-            response = self._http.post(f"{self.api_base}/cgi-bin/stable_token", json=body, timeout=self.timeout)
-        except requests.RequestException as exc:
-            raise _error_from_exception(exc) from exc
-        if response.status_code >= 400:
-            raise _error_for(None, response.reason, response.status_code)
-        try:
-            result = _check_result(response.json())
-        except ValueError as exc:
-            raise WeChatAPIError(None, "token response is not JSON", "transient") from exc
+        result = _json_call(lambda: self._http.post(f"{self.api_base}/cgi-bin/stable_token",
+                                                    json=body, timeout=self.timeout), "token")
         if not result.get("access_token"):
             raise WeChatAPIError(None, "token response has no access_token", "transient")
         return result["access_token"], int(result.get("expires_in", 7200))
@@ -354,19 +346,26 @@ def fetch_oauth_identity(settings: Any, code: str) -> OAuthIdentity:
         "grant_type": "authorization_code",
     }
     timeout = _setting(settings, "WECHAT_TIMEOUT", DEFAULT_TIMEOUT)
+    result = _json_call(lambda: requests.get(f"{api_base}/sns/oauth2/access_token", params=params,
+                                             timeout=timeout), "OAuth")
+    if not result.get("openid"):
+        raise WeChatAPIError(None, "OAuth response has no openid", "other")
+    return OAuthIdentity(result["openid"], bool(result.get("is_snapshotuser")))
+
+
+def _json_call(send, what: str) -> dict:
+    """Send one request outside wechatpy's client and return its checked JSON result,
+    every failure mapped to a WeChatAPIError."""
     try:
-        response = requests.get(f"{api_base}/sns/oauth2/access_token", params=params, timeout=timeout)
+        response = send()
     except requests.RequestException as exc:
         raise _error_from_exception(exc) from exc
     if response.status_code >= 400:
         raise _error_for(None, response.reason, response.status_code)
     try:
-        result = _check_result(response.json())
+        return _check_result(response.json())
     except ValueError as exc:
-        raise WeChatAPIError(None, "OAuth response is not JSON", "transient") from exc
-    if not result.get("openid"):
-        raise WeChatAPIError(None, "OAuth response has no openid", "other")
-    return OAuthIdentity(result["openid"], bool(result.get("is_snapshotuser")))
+        raise WeChatAPIError(None, f"{what} response is not JSON", "transient") from exc
 
 
 def exchange_oauth_code(settings: Any, code: str) -> str:
