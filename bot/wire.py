@@ -104,6 +104,9 @@ def dedupe_key(msg) -> str:
 
 def fit_reply(text: str) -> str:
     """Make user/handler text safe for a CDATA passive reply within WeChat's size limit."""
+    # Stored text (task titles from the API or the ERP) may hold control characters that
+    # make the reply's XML unparseable for WeChat.
+    text = _CONTROL.sub("", text)
     encoded = text.encode("utf-8")
     if len(encoded) > MAX_REPLY_BYTES:
         text = encoded[:MAX_REPLY_BYTES - 4].decode("utf-8", "ignore") + "\n…"

@@ -217,6 +217,8 @@ def _text(value: Any) -> str:
         raise ValueProblem("应为文本")
     if len(value) > MAX_TEXT:
         raise ValueProblem(f"文本最长 {MAX_TEXT} 个字符")
+    if "\x00" in value:  # PostgreSQL cannot store NUL in text
+        raise ValueProblem("不能含 NUL 字符")
     return value.strip()
 
 

@@ -60,6 +60,15 @@ def active_user_ids(company_id: int, user_ids) -> list[int]:
 
 # --- projects ---------------------------------------------------------------------------
 
+def _unique_name(company_id: int, name: str, project_id: int | None = None) -> None:
+    """Project names are unique in a company: chat picks a project by name (#项目名)."""
+    clash = Project.scoped(company_id).where(Project.name == name)
+    if project_id is not None:
+        clash = clash.where(Project.id != project_id)
+    if clash.exists():
+        raise Invalid(f"项目名称「{name}」已存在，请换一个名称")
+
+
 def create_project(actor: User, name: str, department_id: int | None = None, member_ids=(),
                    business_types=()) -> Project:
     """Create a project; the creator becomes a member."""
@@ -76,6 +85,7 @@ def create_project(actor: User, name: str, department_id: int | None = None, mem
         if not Department.scoped(actor.company_id).where(Department.id == department_id).exists():
             raise Invalid("部门不存在")
     members = active_user_ids(actor.company_id, [actor.id, *member_ids])
+    _unique_name(actor.company_id, name)
     with db.atomic():
         project = Project.create(company=actor.company_id, name=name, department=department_id,
                                  created_by=actor.id)
@@ -119,6 +129,7 @@ def rename_project(actor: User, project_id: int, name: str) -> Project:
     name = (name or "").strip()
     if not name:
         raise Invalid("项目名称不能为空")
+    _unique_name(actor.company_id, name, project.id)
     project.name = name
     project.save(only=[Project.name])
     return project

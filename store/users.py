@@ -167,6 +167,8 @@ def deactivate_user(company_id: int, user_id: int) -> User:
 
 def login(company_code: str, account: str, password: str) -> User | None:
     """The active, authorised user with these credentials, or None."""
+    if "\x00" in (company_code or "") + (account or ""):  # PostgreSQL refuses NUL in text
+        return None
     user = (User.select().join(Company, on=(User.company == Company.id))
             .where(Company.code == (company_code or "").strip(),
                    User.account == (account or "").strip())

@@ -114,6 +114,8 @@ def test_projects_members_business_types_archive_restore(api, acme):
     assert {m["id"] for m in after["members"]} == {acme.admin.id, acme.h1.id}
     assert api.post(f"/projects/{pid}/business-types", {"name": "采购"}).json["business_types"] == ["发货", "采购"]
     assert api.delete(f"/projects/{pid}/business-types/发货").json["business_types"] == ["采购"]
+    nul = api.delete(f"/projects/{pid}/business-types/%00x")
+    assert nul.status_code == 422 and nul.json["error"] == "invalid"
     assert api.patch(f"/projects/{pid}", {"name": "亚马逊美国站"}).json["name"] == "亚马逊美国站"
     assert api.post(f"/projects/{pid}/archive").json["archived"] is True
     assert pid not in [p["id"] for p in api.get("/projects").json["items"]]

@@ -132,3 +132,15 @@ def test_task_lists_views_filters_and_pages(api, acme):
     assert alice.get("/tasks?view=nope").status_code == 422
     assert alice.get("/tasks?limit=101").status_code == 422
     assert alice.get("/tasks?bogus=1").json["message"].startswith("不允许的字段")
+
+
+def test_action_with_an_unknown_field_or_bad_json_changes_nothing(api, acme):
+    task = api.post("/tasks", {"project_id": acme.project.id, "title": "x", "due_at": due(2),
+                               "assignee_id": acme.h1.id}).json
+    extra = api.as_(acme.h1).post(f"/tasks/{task['id']}/complete", {"comment": "办好了"})
+    assert extra.status_code == 422 and "comment" in extra.json["message"]
+    garbage = api.as_(acme.h1).post(f"/tasks/{task['id']}/complete", data="{oops",
+                                    content_type="application/json")
+    assert garbage.status_code == 400 and garbage.json["error"] == "bad_json"
+    assert api.get(f"/tasks/{task['id']}").json["status"] == "in_progress"
+    assert api.as_(acme.h1).post(f"/tasks/{task['id']}/complete", {}).status_code == 200

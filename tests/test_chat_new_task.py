@@ -56,6 +56,14 @@ def test_one_line_without_deadline_asks_for_it(chat, world):
     assert created(world.alice)[0].title == "盘点仓库"
 
 
+def test_a_command_typed_while_asked_for_the_deadline_says_how_to_leave(chat, world):
+    # a one-liner without a deadline opens the dialog: someone who then types 待办 must
+    # learn that they are still in it and how to get out
+    alice = chat(world.alice)
+    talk(alice, [("新建 盘点仓库", texts.ASK_DEADLINE), ("待办", "「取消」"), ("取消", texts.CANCELLED)])
+    assert alice.say("待办") == texts.TODO_EMPTY
+
+
 def test_one_line_with_past_deadline_asks_again(chat, world):
     reply = chat(world.alice).say("新建 盘点仓库 今天9:00")
     assert reply == texts.DEADLINE_PAST.format(due="12-01 09:00") + "\n" + texts.ASK_DEADLINE

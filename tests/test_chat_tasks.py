@@ -6,6 +6,7 @@ from handlers.replies import size
 from menus.keys import MenuKey
 from store import projects, tasks, users
 from store.models import TaskNode
+from store.workflow import add_log
 from tests.chat_fixtures import T0, chat, clock, world  # noqa: F401
 from tests.factories import make_outsider, make_task, make_user
 
@@ -83,6 +84,13 @@ def test_watcher_views_details_without_starting_anything(chat, world):
     reply = chat(world.watcher).say(f"task #{task.number}")
     assert texts.DETAIL_NO_ACTIONS.format(ref=f"#{task.number}") in reply
     assert node_states(task.id) == ["active"]
+
+
+def test_erp_repeat_in_the_log_is_worded(chat, world):
+    task = make_task(world, assignee=world.h1)
+    add_log(task, None, "erp_repeat", T0, event_id="evt-2", occurrences=2, changes={})
+    reply = chat(world.h1).say(f"详情 #{task.number}")
+    assert "系统：ERP再次推送（第2次）" in reply and "erp_repeat" not in reply
 
 
 def test_overdue_task_details_carry_the_mark(chat, world):

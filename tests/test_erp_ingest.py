@@ -116,6 +116,8 @@ def test_missing_title_placeholder_errors_that_event_and_stores_nothing(world):
     ({"id": "e6", "kind": "inventory.low", "occurred_at": "yesterday", "data": MATCHING["inventory.low"]}, "occurred_at"),
     ({"kind": "inventory.low", "data": MATCHING["inventory.low"]}, "id"),
     ({"id": "x" * 129, "kind": "inventory.low", "data": MATCHING["inventory.low"]}, "id"),
+    ({"id": "e7", "kind": "inventory.low", "data": {**MATCHING["inventory.low"], "sku": "A\x001"}}, "sku"),
+    ({"id": "e8", "kind": "inventory.low", "data": {**MATCHING["inventory.low"], "note": "a\x00b"}}, "note"),
     ("not an object", "对象"),
 ])
 def test_bad_event_errors_with_the_problem_named_and_changes_nothing(world, raw, problem):

@@ -153,6 +153,18 @@ def test_handler_transfers_by_name_and_rollback_needs_a_reason(client, wechat_mo
     assert TaskNode.get(TaskNode.task == task.id, TaskNode.seq == 2).handler_id == world.h3.id
 
 
+def test_nul_characters_in_the_forms_are_dropped(client, wechat_mock, world):
+    task = make_task(world, nodes=[world.h1, world.h2])
+    page = bound(client, wechat_mock, world.h1, f"/m/tasks/{task.id}")
+    token = csrf(page)
+    commented = client.post(f"/m/tasks/{task.id}/comment", data={"csrf_token": token, "body": "已\x00联系"})
+    assert commented.status_code == 303
+    assert TaskLog.get(TaskLog.task == task.id, TaskLog.action == "comment").detail["body"] == "已联系"
+    moved = client.post(f"/m/tasks/{task.id}/transfer", data={"csrf_token": token, "to": "h3\x00"})
+    assert moved.status_code == 303
+    assert TaskNode.get(TaskNode.task == task.id, TaskNode.seq == 1).handler_id == world.h3.id
+
+
 def test_watcher_sees_the_page_without_workflow_buttons_and_cannot_act(client, wechat_mock, world):
     task = make_task(world, nodes=[world.h1, world.h2], watchers=[world.watcher])
     page = bound(client, wechat_mock, world.watcher, f"/m/tasks/{task.id}")

@@ -6,7 +6,7 @@ import pytest
 from store import projects, users
 from store.errors import Forbidden, Invalid, NotFound, Refused
 from store.models import ApiKey, BindingCode, Project, Template, User, WeChatBinding
-from tests.factories import NOW, PASSWORD, make_user, make_world
+from tests.factories import NOW, PASSWORD, make_outsider, make_user, make_world
 
 
 def test_company_gets_builtin_templates_erp_project_and_working_key(any_db):
@@ -47,6 +47,8 @@ def test_password_is_stored_as_scrypt_hash_and_login_needs_authorisation(any_db)
     assert users.login("acme", "zhang", "s3cret-pw").id == user.id
     assert users.login("acme", "zhang", "wrong") is None
     assert users.login("other", "zhang", "s3cret-pw") is None
+    assert users.login("ac\x00me", "zhang", "s3cret-pw") is None  # the login page's form
+    assert users.login("acme", "zh\x00ang", "s3cret-pw") is None
     users.deactivate_user(company.id, user.id)
     assert users.login("acme", "zhang", "s3cret-pw") is None
 
@@ -140,6 +142,22 @@ def test_get_and_update_user_are_company_scoped(any_db):
     assert users.login("acme", "alice", "new-password").name == "爱丽丝2"
     with pytest.raises(Invalid):
         users.update_user(w.company.id, w.alice.id, account="alice2")
+
+
+def test_project_names_are_unique_in_a_company(any_db):
+    # chat picks a project by name (新建 ... #采购项目): two of one name could never be picked
+    w = make_world()
+    with pytest.raises(Invalid, match="已存在"):
+        projects.create_project(w.admin, " 运营项目 ")
+    with pytest.raises(Invalid, match="已存在"):
+        projects.create_project(w.admin, "ERP通知")
+    second = projects.create_project(w.admin, "采购项目")
+    with pytest.raises(Invalid, match="已存在"):
+        projects.rename_project(w.admin, second.id, "运营项目")
+    assert projects.rename_project(w.admin, second.id, "采购项目").name == "采购项目"
+    assert [p.name for p in projects.list_projects(w.admin)].count("运营项目") == 1
+    outsider = make_outsider()
+    assert projects.create_project(outsider, "运营项目").name == "运营项目"
 
 
 def test_project_and_template_permissions(any_db):

@@ -134,6 +134,22 @@ def test_control_characters_and_cdata_end_are_survived(wx):
     assert reply.startswith("没看懂")
 
 
+@pytest.mark.parametrize("fixture,app_fixture", [("wx", "app"), ("safe_wx", "safe_app")])
+def test_control_characters_in_a_reply_are_dropped(request, fixture, app_fixture):
+    # e.g. a task title with \x01 stored through the API or by the ERP, shown by 详情
+    client, app = request.getfixturevalue(fixture), request.getfixturevalue(app_fixture)
+    extra = Routes()
+
+    @extra.command("回显", bound=False)
+    def echo(ctx):
+        """回显 — test only"""
+        return "标题\x01\x0b\x1f\ufffe]]>尾"
+
+    app.extensions["twork.router"] = Router(ROUTES[:-1] + [extra, ROUTES[-1]], texts)
+    assert client.say("回显") == "标题]]>尾"
+    assert client.last_status == 200
+
+
 def _counting_app(app, delay=0.0):
     calls = []
     extra = Routes()

@@ -312,6 +312,8 @@ def route(method: str, rule: str, *, auth: str = USER, roles: tuple[str, ...] | 
             _authenticate(auth)
             _check_roles(roles)
             kwargs = dict(path)
+            if _has_nul(kwargs):  # e.g. /business-types/%00: PostgreSQL refuses NUL in text
+                raise ApiError(422, "invalid", "路径中不能含 NUL 字符")
             if body is not None:
                 kwargs["body"] = _validate(body, _json_body())
             if query is not None:

@@ -82,7 +82,7 @@ def _operation(spec: APISpec, op) -> tuple[str, dict]:
     operation = {"operationId": op.endpoint, "summary": op.summary, "tags": [op.tag],
                  "parameters": params, "responses": responses}
     if op.body is not None:
-        operation["requestBody"] = {"required": True, "content": {
+        operation["requestBody"] = {"required": bool(op.body.model_fields), "content": {
             "application/json": {"schema": _schema(spec, op.body)}}}
     if op.auth == PUBLIC:
         operation["security"] = []

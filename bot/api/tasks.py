@@ -74,6 +74,10 @@ class RollbackIn(ApiModel):
     reason: Str(500, min_length=0) | None = Field(None, description="required by the rules")
 
 
+class NoBody(ApiModel):
+    """An action without parameters: an empty body or {} (anything else is refused, not ignored)."""
+
+
 class NodeOut(OutModel):
     seq: int
     handler_id: int
@@ -249,11 +253,11 @@ def _next_urge(task_id: int) -> dict | None:
 
 
 def _simple_action(action: str):
-    def view(task_id: int):
+    def view(task_id: int, body: NoBody):
         return _act(action, task_id, lambda: getattr(workflow, action)(actor(), task_id, now()))
     view.__name__ = action
     view.__doc__ = f"{workflow.VERBS[action]} ({action}) — SPEC §3"
-    route("POST", f"/tasks/<id:task_id>/{action}", auth=USER, response=TaskOut,
+    route("POST", f"/tasks/<id:task_id>/{action}", auth=USER, body=NoBody, response=TaskOut,
           tag="workflow")(view)
 
 

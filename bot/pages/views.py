@@ -120,7 +120,9 @@ def task_action(task_id: int, action: str):
     if not auth.check_csrf():
         return _render_task(user, task_id, error=auth.TEXTS["csrf"], status=400)
     try:
-        _act(user, task_id, action, request.form)
+        # NUL cannot be stored (PostgreSQL) and is never meant: drop it like the chat does
+        form = {k: v.replace("\x00", "") for k, v in request.form.items()}
+        _act(user, task_id, action, form)
     except NotFound:
         return auth.notice(NO_SUCH_TASK, 404)
     except DomainError as error:
