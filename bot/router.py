@@ -129,7 +129,8 @@ class Router:
         self.events: dict[str, Route] = {}
         self.flows: dict[str, Flow] = {}
         self.fallback: Route | None = None
-        self.help_lines: list[str] = []
+        self.help_lines: list[str] = []  # first docstring line of each command handler
+        self.help_entries: list[tuple[str, str]] = []  # (handler module, that line)
         for module in modules:
             self._mount(module)
 
@@ -145,6 +146,7 @@ class Router:
             doc = (route.handler.__doc__ or "").strip().splitlines()
             if doc and doc[0] not in self.help_lines:
                 self.help_lines.append(doc[0])
+                self.help_entries.append((route.handler.__module__, doc[0]))
         for key, route in module.clicks:
             self._add(self.clicks, key, route, "menu key")
         for name, route in module.events:

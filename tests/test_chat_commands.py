@@ -21,11 +21,18 @@ def test_every_command_alone_answers_a_bound_user(chat, world):
 
 
 def test_every_command_is_in_help(chat, world):
-    help_text = chat(world.admin).say("帮助")
-    assert size(help_text) <= texts.MAX_BYTES
+    admin = chat(world.admin)
+    help_text = admin.say("帮助")
+    assert size(help_text) <= texts.MAX_BYTES and "…还有" not in help_text
     for module in ROUTES:
-        for _, _, route in module.commands:
-            assert route.handler.__doc__.strip().splitlines()[0] in help_text, route.handler.__name__
+        for words, _, route in module.commands:
+            line = route.handler.__doc__.strip().splitlines()[0]
+            assert line.split(" — ")[0] in help_text, route.handler.__name__
+            assert admin.say(f"帮助 {words[0]}") == line  # the full help of one command
+
+
+def test_help_for_an_unknown_command_says_so(chat, world):
+    assert chat(world.admin).say("帮助 飞天") == texts.HELP_UNKNOWN.format(text="飞天")
 
 
 def test_unknown_text_gets_a_hint(chat, world):
