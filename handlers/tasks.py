@@ -4,7 +4,7 @@ The rules and their refusals live in store.workflow; these handlers resolve the
 reference, call one store function and word the outcome.
 """
 from bot.router import Routes
-from handlers import texts
+from handlers import late, texts
 from handlers.mentions import resolve_user, take_mentions
 from handlers.refs import task_ref
 from handlers.replies import answers_errors, fit_list, local, overdue_mark, short
@@ -32,7 +32,7 @@ def _node_line(node: dict, current_seq: int | None) -> str:
     original = node.get("original_handler_name")
     return texts.DETAIL_NODE.format(
         mark=texts.DETAIL_CURRENT if node["seq"] == current_seq else "",
-        seq=node["seq"], handler=node["handler_name"] or "?",
+        seq=node["seq"], handler=node.get("handler_label") or node["handler_name"] or "?",
         original=f"（转自{original}）" if original and original != node["handler_name"] else "",
         state=texts.NODE_STATE.get(node["state"], node["state"]),
         items=f" · {short(node['items'], 20)}" if node["items"] else "")
@@ -47,6 +47,8 @@ def format_detail(detail: dict, ctx) -> str:
         overdue=overdue_mark(detail["due_at"], ctx.now, done),
         priority=texts.PRIORITY.get(detail["priority"], detail["priority"]),
         status=texts.STATUS.get(detail["status"], detail["status"]))]
+    if detail.get("original_due_at") and detail["original_due_at"] != detail["due_at"]:
+        head.append(texts.DETAIL_ORIGINAL_DUE.format(due=local(detail["original_due_at"], ctx.tz)))
     if detail["creator"]:
         head.append(texts.DETAIL_CREATOR.format(name=detail["creator"]["name"]))
     head.append(texts.DETAIL_FLOW)
@@ -69,7 +71,7 @@ def _current_handler_name(ctx, task) -> str:
     detail = tasks.task_detail(ctx.user, task.id, ctx.now)
     for node in detail["nodes"]:
         if node["seq"] == detail["current_seq"]:
-            return node["handler_name"]
+            return node.get("handler_label") or node["handler_name"]
     return ""
 
 
@@ -91,7 +93,9 @@ def complete_task(ctx):
     task = workflow.complete(ctx.user, task.id, ctx.now)
     following = (texts.COMPLETED_ALL if task.status == "done" else
                  texts.COMPLETED_NEXT.format(name=_current_handler_name(ctx, task)))
-    return texts.COMPLETED.format(number=task.number, title=short(task.title), next=following)
+    reply = texts.COMPLETED.format(number=task.number, title=short(task.title), next=following)
+    question = late.ask_reason(ctx, task)  # done after the deadline: ask why (SPEC §9)
+    return reply + "\n" + question if question else reply
 
 
 @routes.command("开始", "start")

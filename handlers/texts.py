@@ -16,7 +16,14 @@ SORRY = "抱歉，系统出了点问题，请稍后再试。问题已记录。"
 HINT = "没看懂「{text}」。\n发送「帮助」查看命令，例如：待办、新建 标题 明天18:00"
 HINT_EMPTY = "请发送命令，例如「待办」。发送「帮助」查看全部命令。"
 HELP_HEADER = "Twork 命令（中英文均可，N 为列表序号或 #任务号）："
-HELP_FOOTER = "提示：先发「待办」，再用「完成 1」处理第1条。"
+HELP_FOOTER = "发「帮助 命令」看说明，如「帮助 转办」。先发「待办」，再「完成 1」。"
+# 帮助 groups commands by the handler module that answers them, in ROUTES order.
+HELP_GROUPS = {"handlers.binding": "账号", "handlers.todo": "列表", "handlers.tasks": "办理",
+               "handlers.extensions": "延期", "handlers.late": "延期", "handlers.new_task": "新建",
+               "handlers.projects": "项目", "handlers.messages": "消息", "handlers.leaves": "请假",
+               "handlers.me": "我的", "handlers.news": "公告", "handlers.help": "帮助"}
+HELP_OTHER = "其他"
+HELP_UNKNOWN = "没有「{text}」这个命令。发「帮助」查看全部命令。"
 MORE = "…还有 {n} 条"
 MAX_BYTES = 2048  # WeChat's limit for a passive text reply, in UTF-8 bytes
 ELLIPSIS = "…"
@@ -35,7 +42,7 @@ LOG_ACTION = {"create": "创建了任务", "start": "开始处理", "complete": 
               "transfer": "转办给{to_name}", "rollback": "回退：{reason}",
               "withdraw": "撤回了第{seq}步", "urge": "催办（已等{waited}）", "comment": "评论：{body}",
               "edit": "修改了任务", "move": "移动了任务", "copy": "复制了任务", "delete": "删除了任务",
-              "archive": "归档了任务"}
+              "archive": "归档了任务", "erp_repeat": "：ERP再次推送（第{occurrences}次）"}
 ACTION_HINT = {"start": "开始 {ref}", "complete": "完成 {ref}", "transfer": "转办 {ref} @某人",
                "rollback": "回退 {ref} 原因", "withdraw": "撤回 {ref}", "urge": "催办 {ref}",
                "comment": "评论 {ref} 内容"}
@@ -103,7 +110,8 @@ COMMENTED = "已评论 #{number} {title}。"
 ASK_TITLE = "新建任务（随时发「取消」退出）\n1/3 请输入任务标题："
 ASK_ASSIGNEE = "2/3 交给谁处理？发「我」自己处理，或 @姓名 / 账号："
 ASK_DEADLINE = "3/3 截止时间？例如：明天18:00、周五、3天后、12-05 17:30"
-ASK_DEADLINE_AGAIN = "没看懂截止时间「{text}」，请换个写法，例如：明天18:00、后天下午3点、12-05"
+ASK_DEADLINE_AGAIN = ("没看懂截止时间「{text}」，请换个写法，例如：明天18:00、后天下午3点、12-05\n"
+                      "（正在新建任务，发「取消」可退出）")
 DEADLINE_PAST = "截止时间 {due} 已经过去了，请给一个将来的时间。"
 CONFIRM = ("请确认：\n标题：{title}\n项目：{project}\n处理人：{assignee}\n截止：{due}\n"
            "发「确认」创建，「修改」重填，「取消」放弃。")
@@ -158,3 +166,49 @@ NEWS_EMPTY = "暂无公告。"
 NEWS_LINE = "{n}. 【{kind}】{title} · {at}{body}"
 FEEDBACK_ASK = "请直接输入你的咨询或需求（发「取消」退出）："
 FEEDBACK_THANKS = "已收到你的反馈，服务团队会尽快回复，回复会发到「消息」里。"
+
+# --- deadline extensions (SPEC §9) -----------------------------------------------------------
+EXTEND_USAGE = "请写明新的截止时间和原因，例如「延期 1 周五 等供应商发货」。"
+EXTEND_NO_DEADLINE = "没看懂新的截止时间，请这样写：延期 1 周五 原因（也可写 明天18:00、12-05、3天后）。"
+EXTEND_NO_REASON = "延期必须写原因，例如「延期 1 周五 等供应商发货」。"
+EXTENSION_REQUESTED = "已申请把 #{number} {title} 的截止时间从 {old} 延到 {new}，已通知{names}审批。"
+EXTENSION_AUTO = "你是任务的创建人，已直接把 #{number} {title} 的截止时间从 {old} 延到 {new}。"
+EXTENSION_APPROVED = "已同意延期：#{number} {title} 截止时间改为 {new}（原 {old}），已通知{name}。"
+EXTENSION_REFUSED = "已拒绝{name}的延期申请（#{number} {title}），截止时间仍为 {due}，已通知对方。"
+DETAIL_ORIGINAL_DUE = "原截止：{due}（已延期）"
+LOG_ACTION.update({"extension_request": "申请延期到{new_due}：{reason}",
+                   "extension_approve": "同意延期到{new_due}", "extension_refuse": "拒绝了延期申请",
+                   "late_reason": "填写了第{seq}步的延误原因"})
+
+# --- late-reason codes (SPEC §9) -------------------------------------------------------------
+LATE_REASON_NAME = {"supplier": "供应商", "stock": "缺货", "customs": "清关", "internal": "内部"}
+LATE_REASON_WORDS = {"1": "supplier", "供应商": "supplier", "supplier": "supplier",
+                     "2": "stock", "缺货": "stock", "stock": "stock",
+                     "3": "customs", "清关": "customs", "customs": "customs",
+                     "4": "internal", "内部": "internal", "internal": "internal"}
+LATE_ASK = "已超过截止时间。请选择延误原因：1 供应商 2 缺货 3 清关 4 内部"
+LATE_ASK_AGAIN = "请回复数字选择延误原因：1 供应商 2 缺货 3 清关 4 内部（发「取消」跳过）"
+LATE_RECORDED = "已记录 #{number} 第{seq}步的延误原因：{reason}。"
+LATE_SKIPPED = "已跳过延误原因。之后可发「延误原因 #任务号 供应商」补填。"
+LATE_USAGE = "请写明任务和原因，例如「延误原因 1 供应商」（1 供应商 2 缺货 3 清关 4 内部）。"
+
+# --- leave delegation (SPEC §9) --------------------------------------------------------------
+LEAVE_USAGE = ("请这样写：请假 12-08 至 12-10 交给 @李四（也可写 请假 明天 @李四、请假 12-08 12-10 @李四）。"
+               "期间你的任务由代办人处理，结束后自动交还。")
+LEAVE_BAD_DATE = "没看懂日期「{text}」，请写成 12-08、明天、周五 这样的日期。"
+LEAVE_CREATED = "已登记请假：{start} 至 {end}（{days}天），期间由{delegate}代办。{note}\n发「我的请假」查看，「销假」提前结束。"
+LEAVE_STARTED_NOTE = "已生效：{count}项进行中的任务已交给{delegate}，已通知对方。"
+LEAVE_SCHEDULED_NOTE = "到期自动生效，已通知{delegate}。"
+LEAVES_EMPTY = "你没有请假记录。发「请假 12-08 至 12-10 交给 @某人」登记。"
+LEAVES_HEADER = "我的请假："
+LEAVE_MINE_LINE = "{n}. {start} 至 {end} · 代办人 {delegate} · {status}"
+LEAVE_COVER_LINE = "· 代{user}：{start} 至 {end} · {status}"
+LEAVE_PAST_LINE = "· {start} 至 {end} · 代办人 {delegate} · {status}"
+LEAVES_FOOTER = "发「销假」结束当前请假，「销假 N」取消第 N 条。"
+LEAVE_NONE = "你没有进行中或待生效的请假。"
+LEAVE_PICK = "第 {n} 条不在你的请假列表里，请先发「我的请假」查看。"
+LEAVE_CANCELLED = "已销假：{start} 至 {end}（代办人 {delegate}）。{note}"
+LEAVE_RETURNED_NOTE = "代办中的任务已交还给你，发「待办」查看。"
+LEAVE_STATUS = {"scheduled": "待生效", "active": "请假中", "ended": "已结束", "cancelled": "已取消"}
+LOG_ACTION.update({"delegate": "第{seq}步由{to_name}代{owner_name}处理",
+                   "undelegate": "第{seq}步交还{to_name}"})

@@ -21,6 +21,7 @@ from datetime import datetime, timedelta
 
 from store import reminders
 from store.db import utcnow
+from store.leaves import apply_leaves
 from store.models import Company, Notification, Scenario, Task, TaskNode, User
 from store.outbox import notify
 from store.reminders import zone
@@ -178,7 +179,8 @@ def queue_escalations(now: datetime) -> int:
 def scan_all(now: datetime) -> dict[str, int]:
     """Every periodic query once. The reminder scans go first so that the digest, at its
     hour, can stand for the reminders they have just queued instead of adding to them."""
-    counts = {"due_soon": queue_due_soon(now), "overdue": queue_overdue(now),
+    counts = {"leaves": apply_leaves(now),  # first: reminders then reach the stand-ins
+              "due_soon": queue_due_soon(now), "overdue": queue_overdue(now),
               "escalations": queue_escalations(now)}
     counts["summaries"] = reminders.summarise_held(now)
     counts["digests"] = reminders.queue_daily_digest(now)

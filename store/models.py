@@ -12,6 +12,8 @@ from store.db import BaseModel, JSONField, UTCDateTimeField, utcnow
 ROLES = ("company_admin", "dept_admin", "member")
 PRIORITIES = ("low", "normal", "high", "urgent")
 NODE_STATES = ("pending", "active", "started", "done")
+LATE_REASONS = ("supplier", "stock", "customs", "internal")
+EXTENSION_STATUSES = ("pending", "approved", "refused")
 
 
 class Company(BaseModel):
@@ -181,6 +183,9 @@ class TaskNode(CompanyScoped):
     done_at = UTCDateTimeField(null=True)
     done_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
     last_urged_at = UTCDateTimeField(null=True)
+    # The user on leave this node belongs to while `handler` is their stand-in (SPEC §9).
+    delegated_from = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    late_reason = CharField(max_length=10, null=True)  # LATE_REASONS, when done after due_at
 
     class Meta:
         indexes = ((("task", "seq"), True),
@@ -232,6 +237,39 @@ class TaskLog(CompanyScoped):
     action = CharField(max_length=30)
     detail = JSONField(default=dict)
     created_at = UTCDateTimeField(default=utcnow)
+
+
+class ExtensionRequest(CompanyScoped):
+    """A request to move a task's deadline later (SPEC §9), decided by the task's creator."""
+    task = ForeignKeyField(Task, backref="extensions", on_delete="CASCADE")
+    requester = ForeignKeyField(User, on_delete="CASCADE")
+    old_due_at = UTCDateTimeField(null=True)
+    new_due_at = UTCDateTimeField()
+    reason = TextField()
+    status = CharField(max_length=10, default="pending")  # EXTENSION_STATUSES
+    decided_by = ForeignKeyField(User, null=True, on_delete="SET NULL")
+    decided_at = UTCDateTimeField(null=True)
+    decision_note = TextField(null=True)  # the refusal's reason
+    created_at = UTCDateTimeField(default=utcnow)
+
+    class Meta:
+        indexes = ((("task", "status"), False),)
+
+
+class Leave(CompanyScoped):
+    """A user's leave (请假, SPEC §9): from `starts_at` to `ends_at` their open and newly
+    current nodes are handled by `delegate`. status: scheduled | active | ended | cancelled."""
+    user = ForeignKeyField(User, on_delete="CASCADE")
+    delegate = ForeignKeyField(User, on_delete="CASCADE")
+    starts_at = UTCDateTimeField()
+    ends_at = UTCDateTimeField()
+    status = CharField(max_length=10, default="scheduled")
+    created_at = UTCDateTimeField(default=utcnow)
+    ended_at = UTCDateTimeField(null=True)  # when it actually ended (early on 销假)
+
+    class Meta:
+        indexes = ((("user", "status"), False), (("delegate", "status"), False),
+                   (("status", "starts_at"), False), (("status", "ends_at"), False))
 
 
 class Message(CompanyScoped):
@@ -306,4 +344,4 @@ class Feedback(CompanyScoped):
 MODELS = [Company, ApiKey, Department, User, BindingCode, WeChatBinding, Project,
           ProjectMember, BusinessType, Template, Scenario, Task, TaskNode, TaskReceipt,
           TaskWatcher, TaskEditor, Comment, TaskLog, Message, Notification, ErpEvent,
-          Announcement, Feedback]
+          Announcement, Feedback, ExtensionRequest, Leave]

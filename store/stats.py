@@ -14,6 +14,8 @@ Definitions (the same in every number here):
 * **to-do** — a snapshot at `now`: tasks in progress (not deleted or archived) whose
   current node is active/started and handled by the user. A past period shows today's
   to-do, because the past queue is not recorded.
+* **late by reason** — nodes (not pairs) completed in the period after the task's due_at,
+  counted by TaskNode.late_reason (store.late); "unknown" where no reason was given.
 * **overdue (cumulative)** — distinct tasks where the user completed a node after the
   task's due_at, or where the user holds the open current node and due_at < now.
 
@@ -30,7 +32,7 @@ from peewee import JOIN, Case, fn
 
 from store.db import utcnow
 from store.errors import Forbidden, NotFound
-from store.models import Company, Department, Task, TaskNode, TaskReceipt, User
+from store.models import LATE_REASONS, Company, Department, Task, TaskNode, TaskReceipt, User
 
 DEFAULT_TZ = "Asia/Shanghai"
 OPEN_STATES = ("active", "started")
@@ -117,6 +119,23 @@ def completed_by_user(company_id, start, end, users=None) -> dict[int, tuple[int
                     *_in_users(TaskNode.done_by, users))
              .group_by(TaskNode.done_by))
     return {uid: (done, punctual) for uid, done, punctual in query.tuples()}
+
+
+def late_by_reason(company_id, start, end, users=None) -> dict[str, int]:
+    """{reason: nodes completed late in [start, end)} for every reason and "unknown"."""
+    query = (TaskNode
+             .select(TaskNode.late_reason, fn.COUNT(TaskNode.id))
+             .join(Task, on=(TaskNode.task == Task.id))
+             .where(TaskNode.company == company_id, TaskNode.state == "done",
+                    TaskNode.done_at >= start, TaskNode.done_at < end,
+                    TaskNode.done_at > Task.due_at, TaskNode.done_by.is_null(False),
+                    Task.deleted_at.is_null(), *_in_users(TaskNode.done_by, users))
+             .group_by(TaskNode.late_reason))
+    counts = {reason: 0 for reason in (*LATE_REASONS, "unknown")}
+    for reason, n in query.tuples():
+        key = reason if reason in LATE_REASONS else "unknown"
+        counts[key] += n
+    return counts
 
 
 def current_open_nodes():
@@ -221,6 +240,7 @@ def _period_stats(actor, period, start_day, end_day, department_id, now) -> dict
     completed = completed_by_user(company_id, start, end, users)
     todo = todo_by_user(company_id, users)
     overdue = overdue_by_user(company_id, now, users)
+    late = late_by_reason(company_id, start, end, users)
 
     members = []
     roster = (User.select(User.id, User.name, Department.name.alias("department_name"))
@@ -250,7 +270,7 @@ def _period_stats(actor, period, start_day, end_day, department_id, now) -> dict
             "received": total_received, "completed": total_done, "on_time": total_on_time,
             "completion_rate": completion, "completion_rate_display": completion_display,
             "on_time_rate": on_time_rate, "on_time_rate_display": on_time_display,
-            "members": members}
+            "late_by_reason": late, "members": members}
 
 
 CSV_COLUMNS = [("user_id", "成员ID"), ("name", "姓名"), ("department", "部门"),

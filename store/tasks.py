@@ -8,7 +8,7 @@ from datetime import datetime
 
 from peewee import ModelSelect
 
-from store import projects as project_store
+from store import leaves, projects as project_store
 from store.db import utcnow
 from store.errors import Forbidden, Invalid, NotFound, Refused
 from store.models import (PRIORITIES, Comment, Company, Project, Scenario, Task, TaskEditor,
@@ -184,6 +184,7 @@ def _insert_task(company_id, project, actor, plan, simple, watchers, editors, no
         TaskEditor.create(company=company_id, task=task, user=user_id)
     add_log(task, actor, "create", now, project=project.name, nodes=len(plan),
             handler=first.handler_id, source=fields["source"])
+    leaves.route_node(task, first, now)  # its handler on leave: to the stand-in
     add_receipt(task, first, first.handler_id, now)
     if actor is None or first.handler_id != actor.id:
         sender = actor.name if actor else "ERP"
@@ -429,7 +430,8 @@ def task_detail(actor: User, task_id: int, now: datetime | None = None) -> dict:
     editors = [e.user_id for e in TaskEditor.select().where(TaskEditor.task == task.id)]
     comments = list(Comment.select().where(Comment.task == task.id).order_by(Comment.id))
     names = _names([task.creator_id, *watchers, *editors, *(c.author_id for c in comments),
-                    *(n.handler_id for n in nodes), *(n.original_handler_id for n in nodes)])
+                    *(n.handler_id for n in nodes), *(n.original_handler_id for n in nodes),
+                    *(n.delegated_from_id for n in nodes)])
     project = Project.get_by_id(task.project_id)
     actions = workflow.allowed_actions(actor, task, now) + ["comment"]
     if _may_edit(actor, task):
@@ -440,7 +442,8 @@ def task_detail(actor: User, task_id: int, now: datetime | None = None) -> dict:
         "id": task.id, "number": task.number, "title": task.title,
         "project": {"id": project.id, "name": project.name}, "description": task.description,
         "business_type": task.business_type, "priority": task.priority, "status": task.status,
-        "due_at": iso(task.due_at), "created_at": iso(task.created_at),
+        "due_at": iso(task.due_at), "original_due_at": iso(task.original_due_at),
+        "created_at": iso(task.created_at),
         "finished_at": iso(task.finished_at), "archived": task.archived_at is not None,
         "creator": ({"id": task.creator_id, "name": names.get(task.creator_id)}
                     if task.creator_id else None),
@@ -449,9 +452,13 @@ def task_detail(actor: User, task_id: int, now: datetime | None = None) -> dict:
                    "handler_name": names.get(n.handler_id),
                    "original_handler_id": n.original_handler_id,
                    "original_handler_name": names.get(n.original_handler_id),
+                   "delegated_from_id": n.delegated_from_id,
+                   "delegated_from_name": names.get(n.delegated_from_id),
+                   "handler_label": leaves.label(names.get(n.handler_id),
+                                                 names.get(n.delegated_from_id)),
                    "items": n.items, "days": n.days, "state": n.state,
                    "activated_at": iso(n.activated_at), "started_at": iso(n.started_at),
-                   "done_at": iso(n.done_at)} for n in nodes],
+                   "done_at": iso(n.done_at), "late_reason": n.late_reason} for n in nodes],
         "watchers": [{"id": u, "name": names.get(u)} for u in watchers],
         "editors": [{"id": u, "name": names.get(u)} for u in editors],
         "source": task.source, "erp_kind": task.erp_kind, "erp_doc_key": task.erp_doc_key,

@@ -26,6 +26,7 @@ from zoneinfo import ZoneInfo
 
 from peewee import SqliteDatabase
 
+from store import leaves  # leave delegation: who handles a node that becomes current
 from store.db import db
 from store.errors import Conflict, DomainError, Forbidden, Invalid, Refused
 from store.models import (Company, Scenario, Task, TaskLog, TaskNode, TaskReceipt,
@@ -261,6 +262,7 @@ def complete(actor: User, task_id: int, now: datetime) -> Task:
         add_log(task, actor, "complete", now, seq=cur.seq)
         if nxt is not None:
             move(nxt, "complete", "next", activated_at=now, started_at=None)
+            leaves.route_node(task, nxt, now)  # its handler on leave: to the stand-in
             add_receipt(task, nxt, nxt.handler_id, now)
             tell(task, nxt.handler_id, "task_received", state="待处理", sender=actor.name,
                  title=f"新任务：{task.title}",
@@ -326,6 +328,7 @@ def rollback(actor: User, task_id: int, reason: str, now: datetime) -> Task:
              started_at=None)
         add_log(task, actor, "rollback", now, seq=cur.seq, to_seq=prev.seq, reason=reason[:500],
                 **{"from": actor.id}, to=prev.handler_id)
+        leaves.route_node(task, prev, now)  # its handler on leave: to the stand-in
         add_receipt(task, prev, prev.handler_id, now)
         tell(task, prev.handler_id, "task_rolled_back", state="被回退", sender=actor.name,
              title=f"任务被回退：{task.title}", body=f"{actor.name}回退了任务，原因：{reason[:500]}")
@@ -344,6 +347,7 @@ def withdraw(actor: User, task_id: int, now: datetime) -> Task:
              started_at=now)
         add_log(task, actor, "withdraw", now, seq=prev.seq, from_seq=cur.seq,
                 **{"from": cur.handler_id}, to=actor.id)
+        leaves.route_node(task, prev, now, notice=True)  # its owner on leave: to the stand-in
         add_receipt(task, prev, actor.id, now)
         tell(task, cur.handler_id, "task_withdrawn", state="已撤回", sender=actor.name,
              title=f"任务已撤回：{task.title}", body=f"{actor.name}撤回了上一步，暂时无需处理。")

@@ -4,13 +4,16 @@ Callers run in the order of PRINCIPALS (refusals first, then member, department 
 company admin) against one world per route, so a caller's success never hides another's
 expected answer. `other` is the admin of another company using its own key: it may create
 in its own company, and gets 404 for every acme row (nothing leaks)."""
+from datetime import timedelta
+
 import pytest
 
 from bot.api.core import OPERATIONS
+from store.db import utcnow
 from tests.api_support import PLATFORM_KEY, PRINCIPALS, Api, api_for, build_world, due
 
 MINE = ("companies", "departments", "users", "projects", "templates", "tasks", "messages",
-        "stats", "announcements", "feedback", "openapi")
+        "stats", "announcements", "feedback", "openapi", "extensions", "leaves")
 
 
 def E(other, key_only, member, dept_admin, company_admin, nokey=401, revoked=401):
@@ -32,6 +35,48 @@ ALICE_MESSAGE = E(404, 401, 200, 404, 404)        # a message is its owner's alo
 
 def node(w, who):
     return w.other_admin.id if who == "other" else w.ids["h1"]
+
+
+def extension_path(action):
+    """A pending extension alice (handler of node 1) asked for on the admin's task."""
+    def path(w, who):
+        if "extension" not in w.ids:
+            from store import extensions
+            w.ids["extension"] = extensions.request_extension(
+                w.acme.alice, w.ids["task"], utcnow() + timedelta(days=10), "等供应商发货",
+                utcnow()).id
+        return f"/tasks/{w.ids['task']}/extensions/{w.ids['extension']}/{action}"
+    return path
+
+
+def late_task_path(w, who):
+    """A task whose first node alice completed after its deadline."""
+    if "task_late" not in w.ids:
+        from store import tasks, workflow
+        task = tasks.create_task(w.acme.admin, w.ids["project"], "逾期任务",
+                                 due_at=utcnow() - timedelta(days=1),
+                                 now=utcnow() - timedelta(days=2),
+                                 nodes=[{"handler_id": w.ids["alice"], "items": "办"},
+                                        {"handler_id": w.ids["h1"], "items": "办"}])
+        workflow.complete(w.acme.alice, task.id, utcnow())
+        w.ids["task_late"] = task.id
+    return f"/tasks/{w.ids['task_late']}/late_reason"
+
+
+def leave_days(days):
+    return (utcnow() + timedelta(days=days)).date().isoformat()
+
+
+def leave_path(suffix=""):
+    """A leave of alice (stand-in h3), made once per world."""
+    def path(w, who):
+        if "leave" not in w.ids:
+            from store import leaves
+            w.ids["leave"] = leaves.create_leave(
+                w.acme.alice, utcnow().date() + timedelta(days=20),
+                utcnow().date() + timedelta(days=21), w.ids["h3"], utcnow()).id
+        return f"/leaves/{w.ids['leave']}{suffix}"
+    return path
 
 
 # (method, rule as registered, path, body, expected); path/body may be f(world, who)
@@ -57,7 +102,8 @@ ROUTES = [
     ("PATCH", "/users/<id:user_id>", "/users/{h3}", {"name": "李三三"}, ADMIN_ON_ACME),
     ("POST", "/users/<id:user_id>/deactivate", "/users/{h3}/deactivate", None, ADMIN_ON_ACME),
     ("POST", "/users/<id:user_id>/authorize", "/users/{h3}/authorize", None, ADMIN_ON_ACME),
-    ("POST", "/projects", "/projects", {"name": "新项目"}, E(201, 401, 403, 201, 201)),
+    ("POST", "/projects", "/projects", lambda w, who: {"name": f"新项目{who}"},  # names are unique
+     E(201, 401, 403, 201, 201)),
     ("GET", "/projects", "/projects", None, USER_ALL),
     ("GET", "/projects/<id:project_id>", "/projects/{project}", None, TASK_READ),
     ("PATCH", "/projects/<id:project_id>", "/projects/{project}", {"name": "改名"}, PROJECT_MANAGE),
@@ -103,6 +149,15 @@ ROUTES = [
      {"reason": "数量不对"}, HANDLER_ONLY),
     ("POST", "/tasks/<id:task_id>/withdraw", "/tasks/{task_withdraw}/withdraw", None, HANDLER_ONLY),
     ("POST", "/tasks/<id:task_id>/urge", "/tasks/{task_urge}/urge", None, HANDLER_ONLY),
+    ("GET", "/tasks/<id:task_id>/extensions", "/tasks/{task}/extensions", None, TASK_READ),
+    ("POST", "/tasks/<id:task_id>/extensions", "/tasks/{task}/extensions",
+     lambda w, who: {"due_at": due(10), "reason": "等供应商发货"}, E(404, 401, 201, 403, 403)),
+    ("POST", "/tasks/<id:task_id>/extensions/<id:extension_id>/approve", extension_path("approve"),
+     None, E(404, 401, 403, 403, 200)),
+    ("POST", "/tasks/<id:task_id>/extensions/<id:extension_id>/refuse", extension_path("refuse"),
+     {"reason": "不能再晚"}, E(404, 401, 403, 403, 200)),
+    ("POST", "/tasks/<id:task_id>/late_reason", late_task_path, {"reason": "supplier", "seq": 1},
+     E(404, 401, 200, 403, 403)),
     ("GET", "/messages", "/messages", None, USER_ALL),
     ("GET", "/messages/<id:message_id>", "/messages/{message}", None, ALICE_MESSAGE),
     ("POST", "/messages/<id:message_id>/read", "/messages/{message}/read", None, ALICE_MESSAGE),
@@ -121,6 +176,14 @@ ROUTES = [
      {"reply": "已安排"}, ADMIN_ON_ACME),
     ("POST", "/feedback/<id:feedback_id>/close", "/feedback/{feedback_member}/close", None,
      ADMIN_ON_ACME),
+    ("POST", "/leaves", "/leaves",
+     lambda w, who: {"starts_on": leave_days(10), "ends_on": leave_days(11),
+                     "delegate_id": w.ids["h3"]}, E(422, 401, 201, 201, 201)),
+    ("GET", "/leaves", "/leaves", None, USER_ALL),
+    ("GET", "/leaves/<id:leave_id>", leave_path(), None, E(404, 401, 200, 404, 200)),
+    # alice cancels her own leave; the company admin, who may too, then finds it cancelled.
+    ("POST", "/leaves/<id:leave_id>/cancel", leave_path("/cancel"), None,
+     E(404, 401, 200, 404, 409)),
 ]
 
 

@@ -17,7 +17,8 @@ from store.errors import DomainError
 log = logging.getLogger(__name__)
 
 ROUTE_MODULES = ("companies", "departments", "users", "projects", "templates", "tasks",
-                 "messages", "stats", "announcements", "feedback", "openapi")
+                 "messages", "stats", "announcements", "feedback", "extensions", "leaves",
+                 "openapi")
 OPTIONAL_MODULES = ("scenarios", "erp")  # written by the ERP engineer on top of core
 HTTP_MESSAGES = {404: "接口不存在", 405: "此接口不支持该请求方法", 413: "请求体过大",
                  415: "不支持的请求内容类型"}
