@@ -5,6 +5,7 @@ binding codes as SHA-256 digests (they are long random values, or short-lived an
 use, so a fast digest is enough and lets us look them up by hash).
 """
 import hashlib
+import re
 import secrets
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -44,6 +45,8 @@ def create_company(code: str, name: str, timezone: str = "Asia/Shanghai") -> tup
     code, name = (code or "").strip(), (name or "").strip()
     if not code or not name:
         raise Invalid("客户代码和公司名称不能为空")
+    if not re.fullmatch(r"[A-Za-z0-9_-]{2,32}", code):
+        raise Invalid("客户代码只能由2-32位字母、数字、下划线或连字符组成")
     try:
         ZoneInfo(timezone)
     except (ZoneInfoNotFoundError, ValueError):

@@ -180,7 +180,7 @@ def refusal(action: str, actor: User, flow: Flow,
     if action in ("rollback", "withdraw", "urge") and len(flow.nodes) == 1:
         return Refused(f"{'简易任务' if task.simple else '该任务'}只有一个节点，不能{verb}")
     if cur is None:
-        return Refused(f"任务已完成，不能{verb}")
+        return Refused("任务已完成，无需再完成" if action == "complete" else f"任务已完成，不能{verb}")
     if action in ("start", "complete", "transfer", "rollback"):
         if cur.handler_id != actor.id:
             return Forbidden(f"只有当前节点的处理人（{person(cur.handler)}）可以{verb}")
@@ -324,7 +324,7 @@ def rollback(actor: User, task_id: int, reason: str, now: datetime) -> Task:
         task, cur, prev = flow.task, flow.current, flow.previous
         bump(task, current_seq=prev.seq)
         move(cur, "rollback", "current", activated_at=None, started_at=None)
-        move(prev, "rollback", "previous", done_at=None, done_by=None, activated_at=now,
+        move(prev, "rollback", "previous", done_at=None, done_by=None, late_reason=None, activated_at=now,
              started_at=None)
         add_log(task, actor, "rollback", now, seq=cur.seq, to_seq=prev.seq, reason=reason[:500],
                 **{"from": actor.id}, to=prev.handler_id)
@@ -343,7 +343,7 @@ def withdraw(actor: User, task_id: int, now: datetime) -> Task:
         task, cur, prev = flow.task, flow.current, flow.previous
         bump(task, current_seq=prev.seq)
         move(cur, "withdraw", "current", activated_at=None, started_at=None)
-        move(prev, "withdraw", "previous", done_at=None, done_by=None, activated_at=now,
+        move(prev, "withdraw", "previous", done_at=None, done_by=None, late_reason=None, activated_at=now,
              started_at=now)
         add_log(task, actor, "withdraw", now, seq=prev.seq, from_seq=cur.seq,
                 **{"from": cur.handler_id}, to=actor.id)

@@ -46,6 +46,17 @@ def test_completer_records_a_reason_for_a_late_node_only(w):
                        {"seq": 1, "reason": "customs", "previous": "supplier"}]
 
 
+def test_a_node_taken_back_forgets_its_late_reason(w):
+    task = make_task(w, nodes=[w.h1, w.h2], due=NOW + timedelta(hours=1))
+    workflow.complete(w.h1, task.id, NOW + timedelta(hours=2))
+    late.set_late_reason(w.h1, task.id, 1, "stock", NOW + timedelta(hours=2))
+    workflow.withdraw(w.h1, task.id, NOW + timedelta(hours=3))
+    assert node(task.id).late_reason is None and node(task.id).state == "started"
+    workflow.complete(w.h1, task.id, NOW + timedelta(hours=4))
+    workflow.rollback(w.h2, task.id, "数量不对", NOW + timedelta(hours=5))
+    assert node(task.id).late_reason is None
+
+
 def test_on_time_or_unfinished_nodes_take_no_reason(w):
     task = make_task(w, nodes=[w.h1, w.h2], due=NOW + timedelta(hours=1))
     workflow.complete(w.h1, task.id, NOW)

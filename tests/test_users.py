@@ -21,7 +21,10 @@ def test_company_gets_builtin_templates_erp_project_and_working_key(any_db):
     with pytest.raises(Invalid):
         users.create_company("acme", "重复")
     with pytest.raises(Invalid, match="时区"):
-        users.create_company("b", "乙", timezone="Mars/Base")
+        users.create_company("bb", "乙", timezone="Mars/Base")
+    for bad in ("a b/c", "x", "甲公司", "a" * 33):  # the code travels in headers and forms
+        with pytest.raises(Invalid, match="客户代码"):
+            users.create_company(bad, "乙")
 
 
 def test_revoked_or_unknown_api_key_finds_no_company(any_db):

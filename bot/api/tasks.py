@@ -81,8 +81,14 @@ class NoBody(ApiModel):
 class NodeOut(OutModel):
     seq: int
     handler_id: int
+    handler_name: str | None = None
+    handler_label: str | None = None  # "李四(代张三)" while delegated
+    original_handler_id: int | None = None
+    delegated_from_id: int | None = None
     items: str
     state: Literal["pending", "active", "started", "done"]
+    done_at: str | None = None
+    late_reason: str | None = None
 
 
 class LogOut(OutModel):
