@@ -41,8 +41,9 @@ def _node_line(node: dict, current_seq: int | None) -> str:
 def format_detail(detail: dict, ctx) -> str:
     """Header, the workflow (cut to fit on a long one), recent log and the user's actions."""
     done = detail["status"] == "done"
+    cleared = texts.DETAIL_ERP_CLEARED if detail.get("erp_cleared") else ""  # SPEC §9
     head = [texts.DETAIL_HEAD.format(
-        number=detail["number"], title=short(detail["title"], 60),
+        number=detail["number"], title=short(detail["title"], 60) + cleared,
         project=detail["project"]["name"], due=local(detail["due_at"], ctx.tz),
         overdue=overdue_mark(detail["due_at"], ctx.now, done),
         priority=texts.PRIORITY.get(detail["priority"], detail["priority"]),

@@ -212,3 +212,7 @@ LEAVE_RETURNED_NOTE = "代办中的任务已交还给你，发「待办」查看
 LEAVE_STATUS = {"scheduled": "待生效", "active": "请假中", "ended": "已结束", "cancelled": "已取消"}
 LOG_ACTION.update({"delegate": "第{seq}步由{to_name}代{owner_name}处理",
                    "undelegate": "第{seq}步交还{to_name}"})
+
+# --- ERP situation cleared (SPEC §9 roll-up) -------------------------------------------------
+LOG_ACTION["erp_cleared"] = "：ERP报告情况已解除"
+DETAIL_ERP_CLEARED = "（ERP：情况已解除）"

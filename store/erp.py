@@ -12,10 +12,29 @@ Per event the result is `{"id", "status", "task_id"?, "reason"?}` with status
   count and the latest figures);
 * `no_match` — no enabled scenario of the kind matched (the event is still recorded, so a
   resend stays a duplicate);
+* `cleared` — a "situation cleared" event (below) reached open tasks: `task_ids` lists them,
+  `task_id` is the first;
 * `duplicate` — this event id was ingested before; `task_id` is the original answer's task;
 * `error` — the event is malformed, or a task could not be made from it (`reason`, `detail`).
 When several scenarios match one event, `tasks` lists each one's outcome and `status`/
 `task_id` are those of the first that created a task (else the first match).
+
+Situation cleared (SPEC §9): an event of any kind whose `data` has `"cleared": true` says
+the ERP considers the situation over for its document. Its data needs the kind's document
+fields (`order_no`, `po_no`, `sku`+`warehouse`); every other field is optional, and those
+given are checked and rolled into the task's latest figures like a repeat's. Scenario
+conditions are not evaluated: every open task (in progress, not deleted) of an enabled
+scenario of that kind with the same document is affected —
+* its log gets `erp_cleared` (`event_id`, `changes`, `again`), shown as "ERP报告情况已解除";
+* its `erp_data` gets `cleared_at` (the time Twork received the first such report; the task
+  detail's `erp_cleared` is true while it is set);
+* the current node's handler is told (kind `erp_cleared`) and offered to finish with 完成.
+The task is never completed for them (SPEC §3: only the handler completes). A report on a
+task already marked cleared is logged with `again` but not pushed again. With no open task
+the status is `no_match`. A later matching event without the flag, while the task is still
+open, is an ordinary repeat (`matched_open_task`) and removes the `cleared_at` mark.
+`"cleared": false` (or no `cleared`) is an ordinary event; `cleared` is never stored in the
+task's data, and `cleared_at` is refused in an event.
 """
 from datetime import datetime, time, timedelta
 
@@ -25,13 +44,14 @@ from store import conditions, projects
 from store import scenarios as scenario_store
 from store import tasks as task_store
 from store.db import db
-from store.erp_kinds import ValueProblem, document_key, get_kind, parse_moment, validate_event_data
+from store.erp_kinds import (CLEARED, CLEARED_AT, ValueProblem, document_key, get_kind, is_cleared,
+                             parse_moment, validate_event_data)
 from store.errors import DomainError, Forbidden, Invalid
-from store.models import ErpEvent, Scenario, Task, TaskLog, User
-from store.workflow import add_log, atomic_write, company_tz
+from store.models import ErpEvent, Scenario, Task, TaskLog, TaskNode, User
+from store.workflow import add_log, atomic_write, company_tz, tell
 
 MAX_EVENT_ID = 128
-STATUSES = ("created", "matched_open_task", "no_match", "duplicate", "error")
+STATUSES = ("created", "matched_open_task", "cleared", "no_match", "duplicate", "error")
 
 
 class _Raced(Exception):
@@ -65,17 +85,28 @@ def _ingest_one(company_id, project_id, raw, now, tz, rules) -> dict:
         kind = get_kind(raw.get("kind"))
         occurred_at = _occurred_at(raw.get("occurred_at"), tz)
         data = validate_event_data(kind, raw.get("data"))
+        cleared = is_cleared(raw.get("data"))
         doc_key = document_key(kind, data)
         if kind.name not in rules:
             rules[kind.name] = [(s, conditions.parse_conditions(kind, s.required),
                                  conditions.parse_conditions(kind, s.optional))
                                 for s in scenario_store.enabled_for_kind(company_id, kind.name)]
-        matched = [s for s, req, opt in rules[kind.name] if conditions.matches(req, opt, data, tz=tz)]
-        titles = {s.id: _title(s, data) for s in matched}
-        try:
-            with atomic_write():
+        if cleared:  # the situation is over: conditions aside, every enabled scenario's task
+            enabled = [s for s, _, _ in rules[kind.name]]
+
+            def apply():
+                return _apply_cleared(company_id, event_id, kind.name, occurred_at,
+                                      {**data, CLEARED: True}, data, doc_key, enabled, now)
+        else:
+            matched = [s for s, req, opt in rules[kind.name] if conditions.matches(req, opt, data, tz=tz)]
+            titles = {s.id: _title(s, data) for s in matched}
+
+            def apply():
                 return _apply(company_id, project_id, event_id, kind.name, occurred_at, data,
                               doc_key, matched, titles, now)
+        try:
+            with atomic_write():
+                return apply()
         except _Raced:
             return _original(company_id, event_id) or _error(shown_id, Invalid("事件正在处理，请稍后重试"))
     except DomainError as exc:
@@ -135,15 +166,19 @@ def _title(scenario: Scenario, data: dict) -> str:
                       detail={**(exc.detail or {}), "scenario_id": scenario.id}) from None
 
 
-def _apply(company_id, project_id, event_id, kind, occurred_at, data, doc_key, matched, titles,
-           now) -> dict:
+def _claim(company_id, event_id, kind, occurred_at, data, now) -> ErpEvent:
     try:
         with db.atomic():  # savepoint: the insert claims the event id before any task is made
-            event = ErpEvent.create(company=company_id, event_id=event_id, kind=kind,
-                                    occurred_at=occurred_at, data=data, outcome="no_match",
-                                    received_at=now)
+            return ErpEvent.create(company=company_id, event_id=event_id, kind=kind,
+                                   occurred_at=occurred_at, data=data, outcome="no_match",
+                                   received_at=now)
     except IntegrityError:
         raise _Raced() from None
+
+
+def _apply(company_id, project_id, event_id, kind, occurred_at, data, doc_key, matched, titles,
+           now) -> dict:
+    event = _claim(company_id, event_id, kind, occurred_at, data, now)
     _lock(matched)
     outcomes = []
     for scenario in matched:
@@ -193,11 +228,56 @@ def _roll_up(task: Task, event_id: str, data: dict, now: datetime) -> None:
     task's version is left alone: a repeat must not make a handler's action fail as stale."""
     before = task.erp_data or {}
     changes = {k: [before.get(k), v] for k, v in data.items() if before.get(k) != v}
-    (Task.update(occurrences=Task.occurrences + 1, erp_data={**before, **data})
+    after = {**before, **data}
+    if after.pop(CLEARED_AT, None) is not None:  # it is back: no longer "cleared"
+        changes[CLEARED_AT] = [before[CLEARED_AT], None]
+    (Task.update(occurrences=Task.occurrences + 1, erp_data=after)
      .where(Task.id == task.id).execute())
     occurrences = Task.select(Task.occurrences).where(Task.id == task.id).scalar()
     add_log(task, None, "erp_repeat", now, event_id=event_id, occurrences=occurrences,
             changes=changes)
+
+
+def _apply_cleared(company_id, event_id, kind, occurred_at, stored, data, doc_key, enabled,
+                   now) -> dict:
+    """A "situation cleared" event: mark, log and tell each open task of the document (see the
+    module docstring); `stored` is the event's data as recorded (with the flag)."""
+    event = _claim(company_id, event_id, kind, occurred_at, stored, now)
+    _lock(enabled)
+    open_tasks = list(Task.scoped(company_id)
+                      .where(Task.scenario.in_([s.id for s in enabled]), Task.erp_doc_key == doc_key,
+                             Task.status == "in_progress", Task.deleted_at.is_null())
+                      .order_by(Task.id)) if enabled else []
+    for task in open_tasks:
+        _clear(task, event_id, data, now)
+    result = {"id": event_id, "status": "no_match"}
+    if open_tasks:
+        result.update(status="cleared", task_id=open_tasks[0].id,
+                      task_ids=[t.id for t in open_tasks])
+    (ErpEvent.update(outcome=result["status"], task=result.get("task_id"))
+     .where(ErpEvent.id == event.id).execute())
+    return result
+
+
+def _clear(task: Task, event_id: str, data: dict, now: datetime) -> None:
+    """Mark the task's ERP data cleared, log it, and offer its current handler to finish. Like
+    a repeat it leaves the version alone, and it never completes anything itself."""
+    before = task.erp_data or {}
+    changes = {k: [before.get(k), v] for k, v in data.items() if before.get(k) != v}
+    again = before.get(CLEARED_AT) is not None
+    after = {**before, **data, CLEARED_AT: before.get(CLEARED_AT) or now.isoformat()}
+    Task.update(erp_data=after).where(Task.id == task.id).execute()
+    task.erp_data = after
+    add_log(task, None, "erp_cleared", now, event_id=event_id, changes=changes, again=again)
+    if again:
+        return  # told once already; a second report adds nothing to act on
+    node = TaskNode.get_or_none(TaskNode.task == task.id, TaskNode.seq == task.current_seq)
+    if node is None or node.handler_id is None:
+        return
+    tell(task, node.handler_id, "erp_cleared", state="情况已解除", sender="ERP",
+         title=f"ERP情况已解除：{task.title}",
+         body=f"ERP报告该情况已解除，如无需继续处理，发「完成 #{task.number}」结束。",
+         key=f"task:{task.id}:erp_cleared:{node.handler_id}:{event_id}")
 
 
 def _active(company_id: int, user_ids) -> list[int]:

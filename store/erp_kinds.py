@@ -17,6 +17,10 @@ is unambiguous, and answer 422 naming the field otherwise):
 * Fields the kind does not declare are kept (they are shown in the task's detail) if their
   name is a plain identifier and their value a scalar (text ≤ 1000 chars, number, bool); at most
   30 of them. Nested values are refused rather than silently dropped.
+* `cleared` is reserved: JSON true/false, never kept in the data. `"cleared": true` says the
+  situation is over for the document (see store.erp); such an event still needs the kind's
+  document fields, every other field is optional. `cleared_at` is reserved for Twork's own
+  mark in a task's ERP data and is refused in an event.
 """
 from __future__ import annotations
 
@@ -38,6 +42,8 @@ MAX_ABS_NUMBER = Decimal(10) ** 15
 _NUMERIC = re.compile(r"[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d{1,3})?")
 _DATE_ONLY = re.compile(r"\d{4}-\d{2}-\d{2}")
 _FIELD_NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]{0,63}")
+CLEARED = "cleared"  # the event's flag: the ERP reports the situation over (store.erp)
+CLEARED_AT = "cleared_at"  # Twork's mark in a task's erp_data: when the ERP reported it over
 
 
 class FieldType(StrEnum):
@@ -233,11 +239,15 @@ def validate_event_data(kind: Kind | str, data: Any) -> dict:
     kind = get_kind(kind)
     if not isinstance(data, dict):
         raise Invalid("事件的 data 应为对象", detail={"field": "data", "problem": "应为对象"})
+    cleared = is_cleared(data)
+    if not _absent(data.get(CLEARED_AT)):
+        raise Invalid(f"字段 {CLEARED_AT} 是保留字段，事件中不能使用",
+                      detail={"field": CLEARED_AT, "problem": "保留字段"})
     clean: dict[str, Any] = {}
     for name, spec in kind.fields.items():
         value = data.get(name)
         if _absent(value):
-            if spec.required_in_event or name in kind.document_fields:
+            if (spec.required_in_event and not cleared) or name in kind.document_fields:
                 raise Invalid(f"{kind.label_zh}事件缺少字段 {name}（{spec.label_zh}）",
                               detail={"field": name, "problem": "缺少必填字段"})
             continue
@@ -246,13 +256,26 @@ def validate_event_data(kind: Kind | str, data: Any) -> dict:
         except ValueProblem as exc:
             raise Invalid(f"字段 {name}（{spec.label_zh}）{exc}",
                           detail={"field": name, "expected": spec.type.value, "problem": str(exc)}) from None
-    extras = [k for k in data if k not in kind.fields and not _absent(data[k])]
+    extras = [k for k in data if k not in kind.fields and k not in (CLEARED, CLEARED_AT)
+              and not _absent(data[k])]
     if len(extras) > MAX_EXTRA_FIELDS:
         raise Invalid(f"事件附加字段太多（最多 {MAX_EXTRA_FIELDS} 个）",
                       detail={"field": "data", "problem": f"附加字段最多 {MAX_EXTRA_FIELDS} 个"})
     for name in extras:
         clean[name] = _extra_value(name, data[name])
     return clean
+
+
+def is_cleared(data: Any) -> bool:
+    """Whether the event's `data` says the situation is over (`"cleared": true`); a `cleared`
+    that is not a JSON boolean is refused. Absent (or null) means false."""
+    value = data.get(CLEARED) if isinstance(data, dict) else None
+    if value is None:
+        return False
+    if not isinstance(value, bool):
+        raise Invalid(f"字段 {CLEARED}（情况已解除）应为 true 或 false",
+                      detail={"field": CLEARED, "expected": "bool", "problem": "应为 true 或 false"})
+    return value
 
 
 def _extra_value(name: Any, value: Any) -> Any:

@@ -314,7 +314,7 @@ class ErpEvent(CompanyScoped):
     kind = CharField(max_length=64)
     occurred_at = UTCDateTimeField(null=True)
     data = JSONField(default=dict)
-    outcome = CharField(max_length=20)  # created | matched_open_task | no_match | error
+    outcome = CharField(max_length=20)  # created | matched_open_task | cleared | no_match | error
     task = ForeignKeyField(Task, null=True, on_delete="SET NULL")
     reason = TextField(null=True)
     received_at = UTCDateTimeField(default=utcnow)

@@ -10,6 +10,7 @@ from peewee import ModelSelect
 
 from store import leaves, projects as project_store
 from store.db import utcnow
+from store.erp_kinds import CLEARED_AT
 from store.errors import Forbidden, Invalid, NotFound, Refused
 from store.models import (PRIORITIES, Comment, Company, Project, Scenario, Task, TaskEditor,
                           TaskLog, TaskNode, TaskReceipt, TaskWatcher, Template, User)
@@ -463,6 +464,7 @@ def task_detail(actor: User, task_id: int, now: datetime | None = None) -> dict:
         "editors": [{"id": u, "name": names.get(u)} for u in editors],
         "source": task.source, "erp_kind": task.erp_kind, "erp_doc_key": task.erp_doc_key,
         "erp_data": task.erp_data, "occurrences": task.occurrences,
+        "erp_cleared": bool((task.erp_data or {}).get(CLEARED_AT)),  # the ERP reported it over
         "comments": [{"id": c.id, "author_id": c.author_id, "author_name": names.get(c.author_id),
                       "body": c.body, "created_at": iso(c.created_at)} for c in comments],
         "log": _log_rows(task, tz, limit=50),

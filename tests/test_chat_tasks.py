@@ -93,6 +93,20 @@ def test_erp_repeat_in_the_log_is_worded(chat, world):
     assert "系统：ERP再次推送（第2次）" in reply and "erp_repeat" not in reply
 
 
+def test_erp_cleared_task_details_carry_the_mark_and_the_log_line(chat, world):
+    from store import erp, scenarios
+    from store.models import Task
+    from tests.erp_samples import event, scenario_body
+    scenarios.create_scenario(world.admin, scenario_body(world, "inventory.low"), T0)
+    [made] = erp.ingest_events(world.company.id, [event("inventory.low")], T0)
+    gone = {"sku": "LED-STRIP-5M", "warehouse": "FBA-US-ONT8", "cleared": True}
+    assert erp.ingest_events(world.company.id, [event("inventory.low", gone)], T0)[0]["status"] == "cleared"
+    task = Task.get_by_id(made["task_id"])
+    reply = chat(world.h1).say(f"详情 #{task.number}")
+    assert reply.splitlines()[0] == f"#{task.number} {task.title}{texts.DETAIL_ERP_CLEARED}"
+    assert "系统：ERP报告情况已解除" in reply and "erp_cleared" not in reply
+
+
 def test_overdue_task_details_carry_the_mark(chat, world):
     task = make_task(world, assignee=world.h1, now=T0 - timedelta(days=3), due=T0 - timedelta(hours=1))
     assert f"截止：12-01 09:00 {texts.OVERDUE}" in chat(world.h1).say(f"详情 #{task.number}")

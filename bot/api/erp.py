@@ -103,8 +103,9 @@ def _events(body: bytes) -> tuple[list, bool]:
 
 class EventResult(OutModel):
     id: str | int | None
-    status: str = Field(description="created | matched_open_task | no_match | duplicate | error")
+    status: str = Field(description="created | matched_open_task | cleared | no_match | duplicate | error")
     task_id: int | None = None
+    task_ids: list[int] | None = Field(None, description="cleared: every open task marked cleared")
     reason: str | None = None
 
 
@@ -130,7 +131,11 @@ def _enqueue(company: Company, events: list, received_at) -> Job | None:
 def receive_events():
     """Body: one event `{id, kind, occurred_at, data}` or `{"events": [...]}` (≤ 500, ≤ 1 MiB).
     Headers X-Twork-Company, X-Twork-Timestamp, X-Twork-Signature (see the module doc).
-    Answers each event's outcome; more than 50 events → 202 with a job id to poll."""
+    Answers each event's outcome; more than 50 events → 202 with a job id to poll.
+    Situation cleared: `data` with `"cleared": true` (any kind; the document fields required,
+    the rest optional) marks the document's open tasks cleared, logs it and offers their current
+    handler to finish (status `cleared`, `task_ids`; `no_match` without an open task). Nothing is
+    completed automatically; a later matching event is a repeat again."""
     body = _read_body()
     company = _signed_company(body)
     g.company = company

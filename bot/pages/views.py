@@ -16,7 +16,7 @@ from store import tasks as task_store
 from store import users as user_store
 from store import workflow
 from store.db import utcnow
-from store.erp_kinds import KINDS
+from store.erp_kinds import CLEARED_AT, KINDS
 from store.errors import DomainError, Invalid, NotFound
 from store.workflow import company_tz
 
@@ -28,7 +28,7 @@ ACTIONS = {"start": "开始处理", "complete": "完成", "transfer": "转办", 
 LOG_ACTIONS = {"create": "创建", "start": "开始", "complete": "完成", "transfer": "转办",
                "rollback": "回退", "withdraw": "撤回", "urge": "催办", "comment": "评论",
                "edit": "修改", "move": "移动", "delete": "删除", "archive": "归档", "copy": "复制",
-               "erp_repeat": "ERP再次推送"}
+               "erp_repeat": "ERP再次推送", "erp_cleared": "ERP报告情况已解除"}
 DONE_TEXT = {"start": "已开始处理", "complete": "已完成", "transfer": "已转办", "rollback": "已回退",
              "withdraw": "已撤回", "urge": "已催办", "comment": "已评论"}
 NO_SUCH_TASK = "任务不存在，或你无权查看"
@@ -49,6 +49,9 @@ def _erp_rows(detail: dict) -> list[tuple[str, str]]:
     kind = KINDS.get(detail.get("erp_kind") or "")
     rows = []
     for name, value in (detail.get("erp_data") or {}).items():
+        if name == CLEARED_AT:  # Twork's own mark, not an ERP figure
+            rows.append(("ERP状态", "情况已解除"))
+            continue
         label = kind.fields[name].label_zh if kind and name in kind.fields else name
         if isinstance(value, bool):
             value = "是" if value else "否"
