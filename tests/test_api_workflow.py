@@ -144,3 +144,12 @@ def test_action_with_an_unknown_field_or_bad_json_changes_nothing(api, acme):
     assert garbage.status_code == 400 and garbage.json["error"] == "bad_json"
     assert api.get(f"/tasks/{task['id']}").json["status"] == "in_progress"
     assert api.as_(acme.h1).post(f"/tasks/{task['id']}/complete", {}).status_code == 200
+
+
+def test_a_route_without_parameters_refuses_a_stray_body(api, acme):
+    project = acme.project.id
+    refused = api.post(f"/projects/{project}/archive", {"reason": "年底"})
+    assert refused.status_code == 422 and refused.json["error"] == "unexpected_body"
+    assert api.get(f"/projects/{project}").json["archived"] is False
+    assert api.post(f"/projects/{project}/archive", {}).status_code == 200
+    assert api.get(f"/projects/{project}").json["archived"] is True

@@ -303,8 +303,11 @@ def make_blueprint() -> Blueprint:
 def route(method: str, rule: str, *, auth: str = USER, roles: tuple[str, ...] | None = None,
           body: type[BaseModel] | None = None, query: type[BaseModel] | None = None,
           response: type[BaseModel] | None = None, status: int = 200, tag: str = "misc",
-          summary: str | None = None, content_type: str = "application/json"):
-    """Register `view` under /api/v1 and record its OpenAPI operation (see the module doc)."""
+          summary: str | None = None, content_type: str = "application/json",
+          raw_body: bool = False):
+    """Register `view` under /api/v1 and record its OpenAPI operation (see the module doc).
+    A route without `body=` refuses a non-empty body (it would be silently ignored),
+    unless it reads the raw body itself (`raw_body=True`, the signed ERP events)."""
     def decorate(view):
         endpoint = f"{view.__module__.rsplit('.', 1)[-1]}_{view.__name__}"
 
@@ -316,6 +319,8 @@ def route(method: str, rule: str, *, auth: str = USER, roles: tuple[str, ...] | 
                 raise ApiError(422, "invalid", "路径中不能含 NUL 字符")
             if body is not None:
                 kwargs["body"] = _validate(body, _json_body())
+            elif not raw_body and request.get_data(cache=True).strip() not in (b"", b"{}"):
+                raise ApiError(422, "unexpected_body", "此接口不接受请求体")
             if query is not None:
                 kwargs["query"] = _validate(query, _query_args())
             result = view(**kwargs)

@@ -126,7 +126,7 @@ def _enqueue(company: Company, events: list, received_at) -> Job | None:
         return None
 
 
-@route("POST", "/erp/events", auth=PUBLIC, response=EventsOut, tag="erp",
+@route("POST", "/erp/events", auth=PUBLIC, response=EventsOut, tag="erp", raw_body=True,
        summary="Push ERP events (signed with the company's webhook secret)")
 def receive_events():
     """Body: one event `{id, kind, occurred_at, data}` or `{"events": [...]}` (≤ 500, ≤ 1 MiB).
