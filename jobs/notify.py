@@ -150,6 +150,29 @@ def _next_quota_day(now: datetime) -> datetime:
     return datetime.combine(tomorrow, dtime(0, 5), tzinfo=QUOTA_ZONE)
 
 
+QUOTA_KEY = "twork:wx:quota_exhausted_until"
+
+
+def _mark_quota_exhausted(now: datetime) -> None:
+    """Tell every worker that WeChat's daily quota is spent until it resets."""
+    until = _next_quota_day(now)
+    try:
+        job_redis().set(QUOTA_KEY, until.isoformat(), ex=max(int((until - now).total_seconds()), 1))
+    except Exception:  # without Redis each send finds out for itself, as before
+        log.warning("could not record the exhausted quota in Redis", exc_info=True)
+
+
+def _quota_exhausted_until(now: datetime) -> datetime | None:
+    try:
+        value = job_redis().get(QUOTA_KEY)
+    except Exception:
+        return None
+    if not value:
+        return None
+    until = datetime.fromisoformat(value.decode() if isinstance(value, bytes) else value)
+    return until if until > now else None
+
+
 def _finish(note_id: int, **fields) -> bool:
     """Record an outcome, only if we still hold the claim."""
     return bool(Notification.update(**fields)
@@ -190,6 +213,12 @@ def send_notification(notification_id: int) -> str:
             return f"already {note.status}"
         if note.status == "pending" and note.not_before > now + CLAIM_SLACK:
             return "not due"  # the sweeper enqueues it once it is
+        quota_back = _quota_exhausted_until(now)
+        if quota_back is not None:
+            # Another send hit 45009 today: wait without calling WeChat or using an attempt.
+            Notification.update(not_before=quota_back).where(
+                Notification.id == note.id, Notification.status == "pending").execute()
+            return "deferred: daily quota"
         if not _claim(note.id, now):
             return "claimed elsewhere"
         note = Notification.get_by_id(note.id)
@@ -232,6 +261,7 @@ def _handle_error(note: Notification, binding: WeChatBinding, error: WeChatAPIEr
         log.info("user %s unfollowed (43004): notifications paused", note.user_id)
         return "dropped: unfollowed"
     if error.kind == "rate_limited" and error.errcode == 45009:
+        _mark_quota_exhausted(now)
         if _defer(note, now, text, (_next_quota_day(now) - now).total_seconds()):
             log.warning("WeChat daily quota reached (45009); notification %s waits until tomorrow", note.id)
             return "deferred: daily quota"

@@ -230,3 +230,22 @@ def test_task_finished_before_the_reminder_went_out_drops_it(world, wechat_mock)
     drive(task, ["complete"], now=utcnow())
     assert run(note.id) == "dropped: task no longer open"
     assert openid(world.h1) not in {m["openid"] for m in wechat_mock.sent if m["data"].get("thing1") == "x"}
+
+
+def test_exhausted_quota_is_shared_so_later_sends_do_not_call_wechat(world, note, wechat_mock,
+                                                                      redis_conn):
+    second = make_due_task(world, due=utcnow() + timedelta(days=3), created=utcnow())
+    [other] = [r for r in rows(user=world.h1.id) if r.task_id == second.id]
+    wechat_mock.inject(SEND, errcode=45009)
+    assert run(note.id) == "deferred: daily quota"
+    calls = len(wechat_mock.calls_to(SEND))
+
+    assert run(other.id) == "deferred: daily quota"
+
+    assert len(wechat_mock.calls_to(SEND)) == calls  # no call made for the second one
+    row = reload(other)
+    assert row.status == "pending" and row.attempts == 0
+    assert row.not_before == reload(note).not_before
+    redis_conn.delete(notify.QUOTA_KEY)  # the quota resets: sending works again
+    Notification.update(not_before=utcnow()).where(Notification.id == other.id).execute()
+    assert run(other.id) == "sent"
