@@ -1,4 +1,5 @@
-"""WeChat resends a push up to three times when our answer is slow (WECHAT.md §2.3).
+"""WeChat resends a push up to three times when our answer takes over 5 seconds
+(https://developers.weixin.qq.com/doc/offiaccount/Message_Management/Passive_user_reply_message.html).
 
 Each push is claimed in Redis with SET NX before it is acted on, so it is acted on once;
 the rendered reply text is kept for a few minutes and every retry gets the same answer.

@@ -1,6 +1,6 @@
 """Outbound calls to the WeChat API: one access token per deployment, one retry, typed errors.
 
-wechatpy 1.8.18 is kept for its thin API wrappers, but not for its token handling (../shared/WECHAT.md §1.3, §1.7):
+wechatpy 1.8.18 is kept for its thin API wrappers, but not for its token handling:
 its token URL is hard-coded, its 40001 auto-retry recurses without bound, it takes no lock around a refresh and it
 sets no timeouts. `TworkClient` owns all of that instead:
 

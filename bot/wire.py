@@ -1,7 +1,7 @@
 """The WeChat push protocol: signatures, AES, XML parsing, retry dedupe, reply rendering.
 
 Everything about the wire lives here and nothing about tasks does. wechatpy does the
-cryptography and the XML; this module adds what it lacks (WECHAT.md §1.3-1.4, §3):
+cryptography and the XML; this module adds what it lacks:
 a timestamp window, hostile-XML rejection, control-character stripping, a broad catch
 around decrypt/parse, and CDATA-safe replies.
 Docs: https://developers.weixin.qq.com/doc/service/guide/dev/push/
@@ -69,7 +69,7 @@ def decrypt(crypto: WeChatCrypto | None, body: bytes, args) -> str:
                                        args.get("timestamp", ""), args.get("nonce", ""))
     except InvalidSignatureException:
         raise WireError(403, "bad msg_signature") from None
-    except Exception:  # struct.error, ValueError, ExpatError, KeyError... (WECHAT.md §1.3)
+    except Exception:  # struct.error, ValueError, ExpatError, KeyError... all seen on garbage input
         raise WireError(400, "cannot decrypt body") from None
     return _clean(plain.encode("utf-8") if isinstance(plain, str) else plain)
 

@@ -18,8 +18,7 @@ log = logging.getLogger(__name__)
 
 ROUTE_MODULES = ("companies", "departments", "users", "projects", "templates", "tasks",
                  "messages", "stats", "announcements", "feedback", "extensions", "leaves",
-                 "openapi")
-OPTIONAL_MODULES = ("scenarios", "erp")  # written by the ERP engineer on top of core
+                 "scenarios", "erp", "openapi")
 HTTP_MESSAGES = {404: "接口不存在", 405: "此接口不支持该请求方法", 413: "请求体过大",
                  415: "不支持的请求内容类型"}
 
@@ -40,12 +39,6 @@ def _error(status: int, code: str, message: str, detail=None):
 def _load_routes() -> None:
     for name in ROUTE_MODULES:
         importlib.import_module(f"bot.api.{name}")
-    for name in OPTIONAL_MODULES:
-        try:
-            importlib.import_module(f"bot.api.{name}")
-        except ModuleNotFoundError as missing:
-            if missing.name != f"bot.api.{name}":
-                raise
 
 
 def domain_error(error: DomainError):

@@ -2,7 +2,7 @@
 page that binds an openid by account + password + customer code; CSRF tokens and the
 throttle on failed logins.
 
-OAuth (WECHAT.md §2.8): a page without an openid in the session sends the browser to
+OAuth (snsapi_base, https://developers.weixin.qq.com/doc/service/api/webdev/access/api_snsaccesstoken): a page without an openid in the session sends the browser to
 WeChat's authorize URL with a random `state` kept in the session; WeChat sends it back
 with `?code=&state=`. A code is accepted only with the state this browser was given: a
 link carrying someone else's code (login CSRF: "bind your account to my WeChat") or the
