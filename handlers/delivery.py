@@ -1,7 +1,7 @@
 """WeChat's delivery reports of template messages (TEMPLATESENDJOBFINISH).
 
 WeChat pushes one per template message we sent, in volume, and raises platform alarms on
-slow or invalid answers (WECHAT.md §2.3, §2.5), so the handler records the status by MsgID
+slow or invalid answers, so the handler records the status by MsgID
 and replies nothing ("success").
 Doc: https://developers.weixin.qq.com/doc/offiaccount/Message_Management/Template_Message_Interface.html
 """
