@@ -36,7 +36,7 @@ def show_me(ctx):
 @answers_errors
 def show_stats(ctx):
     """统计 stats — 管理员：本月和本周的完成率、按时率"""
-    today = ctx.now.astimezone(stats.company_zone(ctx.user.company_id)).date()
+    today = ctx.now.astimezone(ctx.user.company.zone).date()
     month = stats.month_stats(ctx.user, today, now=ctx.now)
     week = stats.week_stats(ctx.user, today, now=ctx.now)
     head = "\n".join([

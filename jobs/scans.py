@@ -24,7 +24,6 @@ from store.db import utcnow
 from store.leaves import apply_leaves
 from store.models import Company, Notification, Scenario, Task, TaskNode, User
 from store.outbox import notify
-from store.reminders import zone
 from store.workflow import short_time
 
 log = logging.getLogger(__name__)
@@ -80,7 +79,7 @@ def _users(company_id: int, ids) -> dict[int, User]:
 def _remind(company, user, task, kind, key, now, *, state, title, body):
     """One reminder through the outbox; non-urgent ones wait out quiet hours."""
     urgent = task.priority == "urgent"
-    data = {"task": f"#{task.number} {task.title}"[:20], "due": short_time(task.due_at, zone(company)),
+    data = {"task": f"#{task.number} {task.title}"[:20], "due": short_time(task.due_at, company.zone),
             "from": "Twork提醒", "state": state}
     return notify(company.id, user.id, kind, title=title, body=body, task_id=task.id, data=data,
                   dedupe_key=key, urgent=urgent,
@@ -109,7 +108,7 @@ def queue_due_soon(now: datetime) -> int:
             user = users.get(task.tasknode.handler_id)
             if user and _remind(company, user, task, "due_soon", key, now, state="即将到期",
                                 title=f"即将到期：{task.title}",
-                                body=f"任务将于{short_time(task.due_at, zone(company))}到期（约{lead}小时后），请及时处理。"):
+                                body=f"任务将于{short_time(task.due_at, company.zone)}到期（约{lead}小时后），请及时处理。"):
                 queued += 1
     return queued
 
@@ -118,7 +117,7 @@ def queue_overdue(now: datetime) -> int:
     """Queue overdue reminders: at the deadline, then once a day at the digest time."""
     queued = 0
     for company in Company.select():
-        tz = zone(company)
+        tz = company.zone
         today = now.astimezone(tz).date()
         daily = reminders.window_start(company, now, reminders.digest_time(company), DAILY_WINDOW)
         # Outside the daily window only the tasks that just passed their deadline are read.
@@ -151,7 +150,7 @@ def queue_escalations(now: datetime) -> int:
     """Tell a scenario's escalation users, once per deadline, that its task is overdue."""
     queued = 0
     for company in Company.select():
-        tz = zone(company)
+        tz = company.zone
         tasks = list(_open_tasks(company, now - CATCH_UP, now).where(Task.scenario.is_null(False)))
         if not tasks:
             continue

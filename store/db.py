@@ -6,7 +6,7 @@ SQLite and PostgreSQL behave the same and no caller compares naive with aware.
 import json
 from datetime import datetime, timezone
 
-from peewee import DatabaseProxy, DateTimeField, Model, TextField
+from peewee import DatabaseProxy, DateTimeField, Model, SqliteDatabase, TextField
 from playhouse.db_url import connect
 
 db = DatabaseProxy()
@@ -39,6 +39,17 @@ class BaseModel(Model):
     class Meta:
         database = db
         legacy_table_names = False
+
+
+def atomic_write():
+    """The transaction for one change that reads before it writes.
+
+    On SQLite it takes the write lock at BEGIN: a deferred transaction that reads and then
+    writes fails with "database is locked" when another writer committed in between (WAL
+    snapshot), while an IMMEDIATE one simply waits its turn (busy_timeout) and reads fresh."""
+    if isinstance(db.obj, SqliteDatabase):
+        return db.atomic("IMMEDIATE")
+    return db.atomic()
 
 
 def utcnow() -> datetime:

@@ -43,12 +43,12 @@ from peewee import IntegrityError, SqliteDatabase
 from store import conditions, projects
 from store import scenarios as scenario_store
 from store import tasks as task_store
-from store.db import db
+from store.db import atomic_write, db
 from store.erp_kinds import (CLEARED, CLEARED_AT, ValueProblem, document_key, get_kind, is_cleared,
                              parse_moment, validate_event_data)
 from store.errors import DomainError, Forbidden, Invalid
-from store.models import ErpEvent, Scenario, Task, TaskLog, TaskNode, User
-from store.workflow import add_log, atomic_write, company_tz, tell
+from store.models import Company, ErpEvent, Scenario, Task, TaskLog, TaskNode, User
+from store.workflow import add_log, tell
 
 MAX_EVENT_ID = 128
 STATUSES = ("created", "matched_open_task", "cleared", "no_match", "duplicate", "error")
@@ -61,7 +61,7 @@ class _Raced(Exception):
 def ingest_events(company_id: int, events: list, now: datetime) -> list[dict]:
     """Apply ERP events in order; one result per event (see the module docstring)."""
     project = projects.erp_project(company_id)
-    tz = company_tz(company_id)
+    tz = Company.zone_of(company_id)
     rules: dict[str, list] = {}
     return [_ingest_one(company_id, project.id, raw, now, tz, rules) for raw in events]
 

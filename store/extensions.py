@@ -24,9 +24,10 @@ a request and its decision, racing each other cannot both win.
 from datetime import datetime
 
 from store.errors import Forbidden, Invalid, NotFound, Refused
-from store.models import ExtensionRequest, Project, Task, User
+from store.db import atomic_write
+from store.models import Company, ExtensionRequest, Project, Task, User
 from store.projects import can_manage
-from store.workflow import add_log, atomic_write, bump, company_tz, load_flow, person, short_time, tell
+from store.workflow import add_log, bump, load_flow, person, short_time, tell
 
 MAX_REASON = 500
 
@@ -85,7 +86,7 @@ def request_extension(actor: User, task_id: int, new_due_at: datetime, reason: s
         raise Invalid("新的截止时间必须带时区")
     with atomic_write():
         task = _get_task(actor, task_id)
-        tz = company_tz(task.company_id)
+        tz = Company.zone_of(task.company_id)
         current = load_flow(task).current
         if current is None:
             raise Refused("任务已完成，不能申请延期")
@@ -134,7 +135,7 @@ def refuse_extension(actor: User, task_id: int, now: datetime, note: str = "",
 def _decide(actor, task_id, extension_id, now, *, approve: bool, note: str = ""):
     with atomic_write():
         task = _get_task(actor, task_id)
-        tz = company_tz(task.company_id)
+        tz = Company.zone_of(task.company_id)
         if extension_id is None:
             ext = pending_extension(task.id)
         else:

@@ -8,10 +8,10 @@ only the user who completed the node sets it, and may correct it later; every ch
 """
 from datetime import datetime
 
-from store.db import utcnow
+from store.db import atomic_write, utcnow
 from store.errors import Forbidden, Invalid, NotFound, Refused
 from store.models import LATE_REASONS, Task, TaskNode, User
-from store.workflow import add_log, atomic_write
+from store.workflow import add_log
 
 
 def _get_task(actor: User, task_id: int) -> Task:

@@ -35,7 +35,7 @@ import logging
 from datetime import date, datetime, timedelta
 
 from store import workflow
-from store.db import db
+from store.db import atomic_write, db
 from store.errors import Conflict, Forbidden, Invalid, NotFound, Refused
 from store.models import Company, Leave, Task, TaskNode, User
 from store.outbox import notify
@@ -199,7 +199,7 @@ def _day(value: datetime, tz) -> date:
 
 def span(leave: Leave, tz=None) -> tuple[date, date]:
     """The leave's first and last day, in the company's timezone."""
-    tz = tz or workflow.company_tz(leave.company_id)
+    tz = tz or Company.zone_of(leave.company_id)
     return _day(leave.starts_at, tz), _day(leave.ends_at - timedelta(seconds=1), tz)
 
 
@@ -290,7 +290,7 @@ def apply_leaves(now: datetime) -> int:
                        (lambda i: _begin(i, now, None), due_start)):
         for row in list(rows.order_by(Leave.id)):
             try:
-                with workflow.atomic_write():
+                with atomic_write():
                     changed += step(row.id)
             except Conflict:
                 log.warning("leave %s: tasks kept changing; retrying next scan", row.id)
@@ -310,13 +310,13 @@ def _describe(leave: Leave) -> str:
 
 def period(company_id: int, starts_on: date, ends_on: date) -> tuple[datetime, datetime]:
     """00:00 of the first day to 24:00 of the last, in the company's timezone."""
-    tz = workflow.company_tz(company_id)
+    tz = Company.zone_of(company_id)
     return (datetime.combine(starts_on, datetime.min.time(), tzinfo=tz),
             datetime.combine(ends_on + timedelta(days=1), datetime.min.time(), tzinfo=tz))
 
 
 def _check_dates(company_id: int, starts_on: date, ends_on: date, now: datetime) -> None:
-    today = now.astimezone(workflow.company_tz(company_id)).date()
+    today = now.astimezone(Company.zone_of(company_id)).date()
     if ends_on < starts_on:
         raise Invalid("结束日期不能早于开始日期")
     if starts_on < today:
@@ -336,7 +336,7 @@ def create_leave(actor: User, starts_on: date, ends_on: date, delegate_id: int,
     if delegate_id == actor.id:
         raise Invalid("代办人不能是你自己")
     starts_at, ends_at = period(company_id, starts_on, ends_on)
-    with workflow.atomic_write():
+    with atomic_write():
         # Locks the company row on PostgreSQL: two requests checking each other's overlaps
         # (the same user twice, or a chain forming from both ends) take turns.
         Company.update(task_seq=Company.task_seq).where(Company.id == company_id).execute()
@@ -417,7 +417,7 @@ def list_own_live(actor: User) -> list[Leave]:
 def cancel_leave(actor: User, leave_id: int, now: datetime) -> Leave:
     """销假: end a leave early (or drop a coming one); the nodes not done come back at once.
     The user themselves, or a company admin."""
-    with workflow.atomic_write():
+    with atomic_write():
         leave = get_leave(actor, leave_id)
         if leave.user_id != actor.id and not actor.is_company_admin:
             raise Forbidden("只有请假人本人或公司管理员可以销假")
@@ -430,7 +430,7 @@ def cancel_leave(actor: User, leave_id: int, now: datetime) -> Leave:
 
 def leave_dict(leave: Leave) -> dict:
     """JSON-ready, times with the company's offset."""
-    tz = workflow.company_tz(leave.company_id)
+    tz = Company.zone_of(leave.company_id)
     first, last = span(leave, tz)
     names = _names(leave.user_id, leave.delegate_id)
     iso = (lambda value: value.astimezone(tz).isoformat() if value else None)

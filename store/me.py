@@ -6,7 +6,7 @@ from datetime import datetime
 from peewee import Case, fn
 
 from store import stats
-from store.models import Task, TaskNode, TaskReceipt, User
+from store.models import Company, Task, TaskNode, TaskReceipt, User
 
 CHART_MONTHS = 6
 
@@ -35,7 +35,7 @@ def my_page(user: User, now: datetime) -> dict:
     deadline) among the tasks I completed this month, and the on-time rate.
     """
     company_id, me = user.company_id, [user.id]
-    zone = stats.company_zone(company_id)
+    zone = Company.zone_of(company_id)
     today = now.astimezone(zone).date()
     month_start, next_month = stats.month_range(today)
     start_utc = stats.local_midnight_utc(month_start, zone)

@@ -4,6 +4,8 @@ Every row that belongs to a company carries `company`, and every query function 
 `store` filters on it (`Model.scoped(company_id)`): there is no query path that reaches
 another company's rows without naming the company first.
 """
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
 from peewee import (BooleanField, CharField, ForeignKeyField, IntegerField, TextField,
                     AutoField)
 
@@ -16,6 +18,17 @@ LATE_REASONS = ("supplier", "stock", "customs", "internal")
 EXTENSION_STATUSES = ("pending", "approved", "refused")
 
 
+DEFAULT_TZ = "Asia/Shanghai"
+
+
+def zone_named(name: str | None) -> ZoneInfo:
+    """A time zone by name; an unset or unknown name (stored earlier) means Asia/Shanghai."""
+    try:
+        return ZoneInfo(name or DEFAULT_TZ)
+    except (ZoneInfoNotFoundError, ValueError):
+        return ZoneInfo(DEFAULT_TZ)
+
+
 class Company(BaseModel):
     code = CharField(max_length=64, unique=True)
     name = CharField(max_length=200)
@@ -24,6 +37,14 @@ class Company(BaseModel):
     settings = JSONField(default=dict)  # reminder lead hours, quiet hours, digest time
     task_seq = IntegerField(default=0)  # last task number handed out
     created_at = UTCDateTimeField(default=utcnow)
+
+    @property
+    def zone(self) -> ZoneInfo:
+        return zone_named(self.timezone)
+
+    @classmethod
+    def zone_of(cls, company_id: int) -> ZoneInfo:
+        return zone_named(cls.select(cls.timezone).where(cls.id == company_id).scalar())
 
 
 class CompanyScoped(BaseModel):

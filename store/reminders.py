@@ -39,10 +39,6 @@ class _Collision(Exception):
     """Another scan created the same summary/digest first: undo our drops."""
 
 
-def zone(company: Company) -> ZoneInfo:
-    return ZoneInfo(company.timezone or "Asia/Shanghai")
-
-
 def _clock(value, default: time) -> time:
     if isinstance(value, str) and ":" in value:
         hours, minutes = value.split(":", 1)
@@ -78,7 +74,7 @@ def quiet_until(company: Company, now: datetime) -> datetime | None:
     if window is None:
         return None
     start, end = window
-    tz = zone(company)
+    tz = company.zone
     local = now.astimezone(tz)
     clock, today = local.time(), local.date()
     if start < end:  # e.g. 12:00–13:30, inside one day
@@ -96,7 +92,7 @@ def hold_until(company: Company, user: User, now: datetime) -> datetime | None:
     if end is None:
         return None
     if user.digest_opt_in:
-        tz = zone(company)
+        tz = company.zone
         digest = _at(end.astimezone(tz).date(), digest_time(company), tz)
         if end <= digest <= end + DIGEST_ABSORBS_WITHIN:
             end = digest
@@ -105,7 +101,7 @@ def hold_until(company: Company, user: User, now: datetime) -> datetime | None:
 
 def window_start(company: Company, now: datetime, clock: time, width: timedelta) -> datetime | None:
     """Today's `clock` (company time) if `now` is within `width` after it."""
-    tz = zone(company)
+    tz = company.zone
     start = _at(now.astimezone(tz).date(), clock, tz)
     return start if start <= now < start + width else None
 
@@ -153,7 +149,7 @@ def summarise_held(now: datetime) -> int:
         start = window and window_start(company, now, window[1], MORNING_WINDOW)
         if not start:
             continue
-        tz = zone(company)
+        tz = company.zone
         by_user = defaultdict(list)
         users = User.scoped(company.id, User.id).where(User.digest_opt_in == False)  # noqa: E712
         for row in _held(users, start + HOLD_MARGIN).where(Notification.company == company.id):
@@ -206,7 +202,7 @@ def queue_daily_digest(now: datetime) -> int:
         start = window_start(company, now, digest_time(company), DIGEST_WINDOW)
         if not start:
             continue
-        tz = zone(company)
+        tz = company.zone
         local = now.astimezone(tz)
         day = local.date().isoformat()
         users = [u.id for u in User.scoped(company.id, User.id).where(

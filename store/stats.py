@@ -26,7 +26,7 @@ comes from a GROUP BY over the scope's users, never a loop over tasks.
 import csv
 import io
 from datetime import date, datetime, time, timedelta, timezone
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from peewee import JOIN, Case, fn
 
@@ -34,22 +34,11 @@ from store.db import utcnow
 from store.errors import Forbidden, NotFound
 from store.models import LATE_REASONS, Company, Department, Task, TaskNode, TaskReceipt, User
 
-DEFAULT_TZ = "Asia/Shanghai"
 OPEN_STATES = ("active", "started")
 NO_RATE = "—"
 
 
 # ---- periods -------------------------------------------------------------------------
-
-def company_zone(company_id: int) -> ZoneInfo:
-    """The company's timezone (Asia/Shanghai when unset or unknown)."""
-    name = (Company.select(Company.timezone).where(Company.id == company_id)
-            .scalar()) or DEFAULT_TZ
-    try:
-        return ZoneInfo(name)
-    except (ZoneInfoNotFoundError, ValueError):
-        return ZoneInfo(DEFAULT_TZ)
-
 
 def local_midnight_utc(day: date, zone: ZoneInfo) -> datetime:
     """The UTC instant at which `day` starts in `zone`."""
@@ -228,7 +217,7 @@ def week_stats(actor: User, at: date, department_id: int | None = None, *,
 def _period_stats(actor, period, start_day, end_day, department_id, now) -> dict:
     department = _scope(actor, department_id)
     company_id = actor.company_id
-    zone = company_zone(company_id)
+    zone = Company.zone_of(company_id)
     start, end = local_midnight_utc(start_day, zone), local_midnight_utc(end_day, zone)
 
     scope_users = User.select(User.id).where(User.company == company_id)

@@ -9,12 +9,12 @@ from datetime import datetime
 from peewee import ModelSelect
 
 from store import leaves, projects as project_store
-from store.db import utcnow
+from store.db import atomic_write, utcnow
 from store.erp_kinds import CLEARED_AT
 from store.errors import Forbidden, Invalid, NotFound, Refused
 from store.models import (PRIORITIES, Comment, Company, Project, Scenario, Task, TaskEditor,
                           TaskLog, TaskNode, TaskReceipt, TaskWatcher, Template, User)
-from store.workflow import (add_log, add_receipt, atomic_write, bump, company_tz, load_flow,
+from store.workflow import (add_log, add_receipt, bump, load_flow,
                             start_node, tell)
 
 VIEWS = ("all", "todo", "done", "created", "watched")
@@ -417,14 +417,14 @@ def _log_rows(task: Task, tz, limit: int | None = None) -> list[dict]:
 def task_log(actor: User, task_id: int) -> list[dict]:
     """The task's activity log, oldest first."""
     task = get_task(actor, task_id)
-    return _log_rows(task, company_tz(task.company_id))
+    return _log_rows(task, Company.zone_of(task.company_id))
 
 
 def task_detail(actor: User, task_id: int, now: datetime | None = None) -> dict:
     """Everything the task page and the API show, JSON-ready, with the actor's allowed actions."""
     from store import workflow  # workflow imports this module (get_task); import late
     task = get_task(actor, task_id)
-    tz = company_tz(task.company_id)
+    tz = Company.zone_of(task.company_id)
     iso = (lambda value: value.astimezone(tz).isoformat() if value else None)
     nodes = load_flow(task).nodes
     watchers = [w.user_id for w in TaskWatcher.select().where(TaskWatcher.task == task.id)]

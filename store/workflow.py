@@ -24,10 +24,8 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
 
-from peewee import SqliteDatabase
-
 from store import leaves  # leave delegation: who handles a node that becomes current
-from store.db import db
+from store.db import atomic_write
 from store.errors import Conflict, DomainError, Forbidden, Invalid, Refused
 from store.models import (Company, Scenario, Task, TaskLog, TaskNode, TaskReceipt,
                           TaskWatcher, User)
@@ -54,22 +52,6 @@ CHANGED = "任务已被他人更新，请重新查看"
 
 # --- machinery shared with store.tasks --------------------------------------------------
 
-def atomic_write():
-    """The transaction for one change.
-
-    On SQLite it takes the write lock at BEGIN: a deferred transaction that reads and then
-    writes fails with "database is locked" when another writer committed in between (WAL
-    snapshot), while an IMMEDIATE one simply waits its turn (busy_timeout) and reads fresh."""
-    if isinstance(db.obj, SqliteDatabase):
-        return db.atomic("IMMEDIATE")
-    return db.atomic()
-
-
-def company_tz(company_id: int) -> ZoneInfo:
-    name = Company.select(Company.timezone).where(Company.id == company_id).scalar()
-    return ZoneInfo(name or "Asia/Shanghai")
-
-
 def short_time(value: datetime | None, tz: ZoneInfo) -> str:
     """"12-01 18:00" in the company's time zone (fits a 20-character template field)."""
     return value.astimezone(tz).strftime("%m-%d %H:%M") if value else "无"
@@ -95,7 +77,7 @@ def tell(task: Task, user_id: int, kind: str, *, state: str, sender: str, title:
 
     The default dedupe key names the task version the event produced, so each event is
     sent once however often a job retries, and two events never share a key."""
-    tz = company_tz(task.company_id)
+    tz = Company.zone_of(task.company_id)
     data = {"task": f"#{task.number} {task.title}"[:20], "due": short_time(task.due_at, tz),
             "from": sender[:20], "state": state[:20]}
     return notify(task.company_id, user_id, kind, title=title, body=body, task_id=task.id,
@@ -196,7 +178,7 @@ def refusal(action: str, actor: User, flow: Flow,
     if action == "urge" and now is not None and cur.last_urged_at is not None:
         allowed_at = cur.last_urged_at + URGE_INTERVAL
         if now < allowed_at:
-            when = allowed_at.astimezone(company_tz(task.company_id)).strftime("%H:%M")
+            when = allowed_at.astimezone(Company.zone_of(task.company_id)).strftime("%H:%M")
             return Refused(f"1小时内已催办过，可在 {when} 后再催办")
     return None
 

@@ -4,6 +4,8 @@
 them); `MATCHING[kind]` / `NOT_MATCHING[kind]` are event `data` that do / do not meet it."""
 import itertools
 
+import pytest
+
 SCENARIOS = {
     "order.out_of_stock": {
         "name": "订单缺货超3天", "kind": "order.out_of_stock",
@@ -98,3 +100,20 @@ def event(kind, data=None, *, event_id=None, matching=True) -> dict:
     data = data if data is not None else (MATCHING if matching else NOT_MATCHING)[kind]
     return {"id": event_id or f"evt-{next(_ids):05d}", "kind": kind,
             "occurred_at": "2026-11-30T09:58:00+08:00", "data": dict(data)}
+
+
+@pytest.fixture
+def world(sqlite_db):
+    """make_world() with one enabled scenario of every kind (w.extra["scenarios"][kind])."""
+    from store import scenarios
+    from tests.factories import NOW, make_world
+    w = make_world()
+    w.extra["scenarios"] = {kind: scenarios.create_scenario(w.admin, scenario_body(w, kind), NOW)
+                            for kind in SCENARIOS}
+    return w
+
+
+def ingest(world, *events, now=None):
+    from store import erp
+    from tests.factories import NOW
+    return erp.ingest_events(world.company.id, list(events), now or NOW)

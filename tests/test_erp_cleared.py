@@ -11,22 +11,11 @@ from bot.api.erp import signature
 from store import erp, scenarios, tasks
 from store.erp_kinds import KINDS
 from store.models import ErpEvent, Message, Notification, Task, TaskLog, TaskNode
-from tests.erp_samples import MATCHING, SCENARIOS, event, scenario_body
+from tests.erp_samples import MATCHING, SCENARIOS, event, ingest, scenario_body, world  # noqa: F401
 from tests.factories import NOW, drive, make_world
 
 LATER = NOW + timedelta(hours=5)
 
-
-@pytest.fixture
-def world(sqlite_db):
-    w = make_world()
-    w.extra["scenarios"] = {kind: scenarios.create_scenario(w.admin, scenario_body(w, kind), NOW)
-                            for kind in SCENARIOS}
-    return w
-
-
-def ingest(world, *events, now=NOW):
-    return erp.ingest_events(world.company.id, list(events), now)
 
 
 def cleared(kind, *, event_id=None, **fields):

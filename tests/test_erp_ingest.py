@@ -7,21 +7,10 @@ import pytest
 from store import erp, scenarios, tasks, users
 from store.errors import Forbidden, Refused
 from store.models import ErpEvent, Notification, Project, Task, TaskLog, TaskNode, TaskWatcher
-from tests.erp_samples import (EXPECTED_TITLES, MATCHING, NOT_MATCHING, SCENARIOS, event,
+from tests.erp_samples import (EXPECTED_TITLES, MATCHING, NOT_MATCHING, SCENARIOS, event, ingest, world,  # noqa: F401
                                scenario_body)
 from tests.factories import NOW, drive, make_outsider, make_world
 
-
-@pytest.fixture
-def world(sqlite_db):
-    w = make_world()
-    w.extra["scenarios"] = {kind: scenarios.create_scenario(w.admin, scenario_body(w, kind), NOW)
-                            for kind in SCENARIOS}
-    return w
-
-
-def ingest(world, *events, now=NOW):
-    return erp.ingest_events(world.company.id, list(events), now)
 
 
 @pytest.mark.parametrize("kind", list(SCENARIOS))

@@ -1,7 +1,7 @@
 """Companies (platform key), the company's own profile ("My ERP") and its API keys."""
 from flask import g
 
-from bot.api.core import (COMPANY, PLATFORM, ApiModel, Id, OutModel, Page, Str, iso, now, page_of,
+from bot.api.core import (COMPANY, PLATFORM, ApiModel, OutModel, Page, Str, iso, now, page_of,
                           paginate, route, slice_fetch)
 from store import directory, users as user_store
 

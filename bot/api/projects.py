@@ -1,6 +1,5 @@
 """Projects: create, list, rename, members, business types, archive / restore.
 Every call is made by the acting user (X-Twork-User) under store.projects' rules."""
-from flask import g
 from pydantic import Field
 
 from bot.api.core import (USER, ApiModel, Id, IdList, OutModel, Page, Str, actor, iso, page_of,

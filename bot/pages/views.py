@@ -18,7 +18,6 @@ from store import workflow
 from store.db import utcnow
 from store.erp_kinds import CLEARED_AT, KINDS
 from store.errors import DomainError, Invalid, NotFound
-from store.workflow import company_tz
 
 STATES = {"pending": "未开始", "active": "待处理", "started": "处理中", "done": "已完成"}
 PRIORITIES = {"low": "低", "normal": "普通", "high": "高", "urgent": "紧急"}
@@ -165,7 +164,7 @@ def me():
     if response is not None:
         return response
     page = me_store.my_page(user, utcnow())
-    tz = company_tz(user.company_id)
+    tz = user.company.zone
     overdue = [{**t, "due": t["due_at"].astimezone(tz) if t["due_at"] else None}
                for t in page["this_month"]["overdue_tasks"]]
     return render_template("m/me.html", page=page, chart=chart(page["monthly"]), overdue=overdue,
