@@ -6,16 +6,40 @@ of its own and creates a PostgreSQL database of its own.
 """
 import os
 import uuid
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 import psycopg2
 import pytest
 import redis as redis_lib
+import time_machine
 
 from store.db import db as db_proxy, init_db
 from store.models import MODELS
 
+# Every test starts at this instant, whatever the wall clock says: a Wednesday morning in
+# Shanghai, mid-month, outside quiet hours. Tests that need another moment travel there.
+PINNED_NOW = datetime(2026, 12, 2, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
+
 REDIS_URL = os.environ.get("TWORK_TEST_REDIS", "redis://127.0.0.1:6379")
 PG_DSN = os.environ.get("TWORK_TEST_PG", "postgresql://postgres@127.0.0.1:5432")
+
+
+def pytest_configure(config):
+    config.addinivalue_line(
+        "markers", "wall_clock: the test talks to another process that reads the real clock "
+                   "(signed requests to a server subprocess), so it is not pinned to PINNED_NOW")
+
+
+@pytest.fixture(autouse=True)
+def pinned_clock(request):
+    """Pin "now" for every test; the clock keeps ticking from PINNED_NOW so that waits and
+    timeouts still work. No test result may depend on when the suite runs."""
+    if request.node.get_closest_marker("wall_clock"):
+        yield None
+        return
+    with time_machine.travel(PINNED_NOW, tick=True) as traveller:
+        yield traveller
 
 
 def _claim_redis_db() -> int:

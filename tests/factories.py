@@ -11,6 +11,7 @@ from datetime import datetime, timedelta
 from unittest import mock
 from zoneinfo import ZoneInfo
 
+import time_machine
 from werkzeug.security import generate_password_hash
 
 from store import projects, tasks, users, workflow
@@ -87,11 +88,13 @@ def make_task(world: World, *, creator=None, nodes=None, assignee=None, watchers
     node_defs = None
     if nodes:
         node_defs = [{"handler_id": u.id, "items": f"第{i}步"} for i, u in enumerate(nodes, 1)]
-    return tasks.create_task(creator, world.project.id, title,
-                             due_at=due or now + timedelta(days=2), now=now, nodes=node_defs,
-                             assignee_id=assignee.id if assignee else None,
-                             watcher_ids=[w.id for w in watchers],
-                             editor_ids=[e.id for e in editors], **kwargs)
+    # The clock stands at `now` too, so that the notices the creation queues are due from then.
+    with time_machine.travel(now, tick=False):
+        return tasks.create_task(creator, world.project.id, title,
+                                 due_at=due or now + timedelta(days=2), now=now, nodes=node_defs,
+                                 assignee_id=assignee.id if assignee else None,
+                                 watcher_ids=[w.id for w in watchers],
+                                 editor_ids=[e.id for e in editors], **kwargs)
 
 
 def current_handler(task_id) -> User | None:
