@@ -5,7 +5,7 @@ from peewee import IntegrityError
 from store import users as user_store
 from store.db import db
 from store.errors import Invalid, NotFound
-from store.models import ROLES, ApiKey, Department, User
+from store.models import ROLES, ApiKey, Department, User, WeChatBinding
 
 
 # --- API keys ----------------------------------------------------------------------------
@@ -85,5 +85,4 @@ def list_users(company_id: int, *, department_id: int | None = None, role: str |
 
 def bound_user_ids(company_id: int) -> set[int]:
     """Users of the company with a WeChat binding (they can receive pushes)."""
-    from store.models import WeChatBinding
     return {b.user_id for b in WeChatBinding.scoped(company_id, WeChatBinding.user)}

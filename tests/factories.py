@@ -13,7 +13,7 @@ from zoneinfo import ZoneInfo
 
 from werkzeug.security import generate_password_hash
 
-from store import projects, tasks, users, workflow
+from store import projects, taskstate, tasks, users, workflow
 from store.models import Message, Notification, Task, TaskLog, TaskNode, User
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -107,7 +107,7 @@ def drive(task: Task, steps, now=NOW) -> Task:
     current handler, "withdraw" by the previous handler."""
     for step in steps:
         if step == "withdraw":
-            flow = workflow.load_flow(Task.get_by_id(task.id))
+            flow = taskstate.load_flow(Task.get_by_id(task.id))
             workflow.withdraw(User.get_by_id(flow.previous.handler_id), task.id, now)
         elif step == "open":
             workflow.open_task(current_handler(task.id), task.id, now)

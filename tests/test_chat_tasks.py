@@ -6,7 +6,7 @@ from handlers.replies import size
 from menus.keys import MenuKey
 from store import projects, tasks, users
 from store.models import TaskNode
-from store.workflow import add_log
+from store.taskstate import add_log
 from tests.chat_fixtures import T0, chat, clock, world  # noqa: F401
 from tests.factories import make_outsider, make_task, make_user
 
