@@ -76,6 +76,16 @@ def _node_plan(company_id, actor, template_id, nodes, assignee_id) -> tuple[list
     return project_store.validate_nodes(company_id, [{"handler_id": handler_id}]), True
 
 
+def _check_assignee(project: Project, actor: User | None, handler_id: int) -> None:
+    """A simple task goes to a member of its project (or to its creator, who may already
+    use the project). Workflow nodes are exempt: templates are made for work that crosses
+    departments, and receiving a node is what lets a handler see the task."""
+    if actor is not None and handler_id == actor.id:
+        return
+    if not project_store.is_member(handler_id, project.id):
+        raise project_store.not_member(User.get_by_id(handler_id).name, project)
+
+
 def create_task(actor: User | None, project_id: int, title: str, *, due_at: datetime,
                 now: datetime, company_id: int | None = None, description: str = "",
                 priority: str = "normal", template_id: int | None = None, nodes=None,
@@ -110,6 +120,8 @@ def create_task(actor: User | None, project_id: int, title: str, *, due_at: date
     _check_due(due_at, now)
     business_type = _check_business_type(project.id, business_type)
     plan, simple = _node_plan(company_id, actor, template_id, nodes, assignee_id)
+    if simple:
+        _check_assignee(project, actor, plan[0]["handler_id"])
     watchers = project_store.active_user_ids(company_id, watcher_ids)
     editors = project_store.active_user_ids(company_id, editor_ids)
     if scenario_id is not None and not Scenario.scoped(company_id).where(

@@ -68,7 +68,7 @@ def refusal(action: str, actor: User, flow: Flow,
         allowed_at = cur.last_urged_at + URGE_INTERVAL
         if now < allowed_at:
             when = allowed_at.astimezone(Company.zone_of(task.company_id)).strftime("%H:%M")
-            return Refused(f"1小时内已催办过，可在 {when} 后再催办")
+            return Refused(f"1小时内已催办过，可在 {when} 后再催办", retry_at=allowed_at)
     return None
 
 

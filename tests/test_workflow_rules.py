@@ -154,7 +154,7 @@ def test_transfer_to_self_inactive_or_other_company_is_refused(any_db):
     outsider = make_outsider()
     task = make_task(w, nodes=[w.h1, w.h2])
     from store import users
-    users.deactivate_user(w.company.id, w.h3.id)
+    users.deactivate_user(w.admin, w.h3.id)
     for target, error in ((w.h1, Refused), (w.h3, Invalid), (outsider, Invalid)):
         before = snapshot(task.id)
         with pytest.raises(error):
