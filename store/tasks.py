@@ -1,8 +1,9 @@
-"""Tasks (SPEC §2, §4): creation, visibility, lists and to-dos, copy/move/edit/delete,
-comments, the log and the task's details. Workflow actions are in store.workflow.
+"""Tasks (SPEC §2, §4): creation, lists and to-dos, copy/move/edit/delete, comments, the
+log and the task's details. Workflow actions are in store.workflow.
 
-Visibility is one query (`visible_tasks`); every lookup goes through it, so a task the
-actor may not see is indistinguishable from one that does not exist.
+Every lookup goes through store.visibility (`visible_tasks`, `get_task`), so a task the
+actor may not see is indistinguishable from one that does not exist. A simple task goes
+to a member of its project, whoever creates it (chat, API, a copy).
 """
 from datetime import datetime
 

@@ -1,6 +1,6 @@
 """The workflow state machine of SPEC §3: start, complete, transfer, rollback, withdraw, urge.
 
-Node states move only as TRANSITIONS says, each move an UPDATE guarded by the state it
+Node states move only as TRANSITIONS (store.taskstate) says, each move an UPDATE guarded by the state it
 leaves, inside a transaction that first claims the task by bumping its `version`
 (UPDATE … WHERE version = <read>). Two people acting at the same moment therefore
 cannot both win: the loser updates 0 rows and gets Conflict, or, having waited for the
