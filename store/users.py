@@ -162,7 +162,7 @@ def update_user(actor: User, user_id: int, **changes) -> User:
     if "role" in changes and changes["role"] not in ROLES:
         raise Invalid(f"角色必须是 {'/'.join(ROLES)} 之一")
     if "department_id" in changes:
-        _check_department(company_id, changes["department_id"])
+        _check_department(actor.company_id, changes["department_id"])
     if "name" in changes and not (changes["name"] or "").strip():
         raise Invalid("姓名不能为空")
     for field, value in changes.items():

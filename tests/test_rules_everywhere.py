@@ -108,6 +108,9 @@ def test_user_administration_is_refused_alike_through_the_api(world, client):
     assert User.get_by_id(world.alice.id).role == "member"
     assert api(client, world, world.admin).post("/departments", {"name": "采购部"}).status_code == 201
     assert api(client, world).patch(f"/users/{world.h3.id}", {"name": "李三三"}).status_code == 200
+    moved = api(client, world, world.admin).patch(f"/users/{world.h3.id}",
+                                                  {"department_id": world.dept.id})
+    assert moved.status_code == 200 and moved.json["department_id"] == world.dept.id
 
 
 def test_everyone_edits_their_own_profile_in_chat_and_api(chat, world, client):
