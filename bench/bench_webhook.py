@@ -17,8 +17,8 @@ from bot.mock_wechat import MockWeChat
 def seed(now):
     from store import projects, tasks, users
     company, _ = users.create_company("BENCH", "基准公司")
-    boss = users.create_user(company.id, "boss", "老板", "benchpass", role="company_admin", authorized=True)
-    code, _ = users.authorize_user(company.id, boss.id, now)
+    boss = users.create_user(users.operator(company.id), "boss", "老板", "benchpass", role="company_admin", authorized=True)
+    code, _ = users.authorize_user(boss, boss.id, now)
     users.bind_wechat("oBench0001", code, now)
     project = projects.create_project(boss, "基准项目")
     for i in range(200):

@@ -63,14 +63,15 @@ def cmd_authorize(args):
     from datetime import datetime, timezone
     from store.db import db, init_db
     from store.models import Company, User
-    from store.users import authorize_user
+    from store.users import authorize_user, operator
     init_db(args.database_url or _settings().DATABASE_URL)
     with db.connection_context():
         company = Company.get_or_none(Company.code == args.company)
         user = company and User.get_or_none(User.company == company, User.account == args.account)
         if user is None:
             sys.exit(f"no user {args.account!r} in company {args.company!r}")
-        code, expires = authorize_user(company.id, user.id, datetime.now(timezone.utc))
+        code, expires = authorize_user(operator(company.id), user.id,
+                                       datetime.now(timezone.utc))
     print(f"binding code for {user.name}: {code} (valid until {expires.isoformat()}); "
           f"the user sends「绑定 {code}」to the official account")
 

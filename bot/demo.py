@@ -27,14 +27,15 @@ PASSWORD = "demo1234"
 
 def seed(now):
     """Create the demo company once; return (company, binding code for 李四)."""
-    from store import projects, tasks, users, workflow
+    from store import directory, projects, tasks, users, workflow
     from store.models import Company
 
     company = Company.get_or_none(Company.code == "DEMO")
     if company is not None:
         return company, None
     company, _key = users.create_company("DEMO", "演示跨境电商有限公司")
-    depts = {name: users.create_department(company.id, name) for name in ("采购部", "仓储部", "客服部")}
+    setup = users.operator(company.id)
+    depts = {name: directory.create_department(setup, name) for name in ("采购部", "仓储部", "客服部")}
     people = {}
     for account, name, role, dept, gender in [
             ("admin", "周经理", "company_admin", None, "男"),
@@ -43,9 +44,9 @@ def seed(now):
             ("wangwu", "王五", "member", "仓储部", "男"),
             ("zhaoliu", "赵六", "member", "客服部", "女")]:
         people[account] = users.create_user(
-            company.id, account, name, PASSWORD, role=role, gender=gender, authorized=True,
+            setup, account, name, PASSWORD, role=role, gender=gender, authorized=True,
             department_id=depts[dept].id if dept else None)
-    code, _ = users.authorize_user(company.id, people["zhangsan"].id, now)
+    code, _ = users.authorize_user(setup, people["zhangsan"].id, now)
     users.bind_wechat(CONSOLE_OPENID, code, now)
 
     zhang, li, wang = people["zhangsan"], people["lisi"], people["wangwu"]
@@ -61,7 +62,7 @@ def seed(now):
                                    {"handler_id": zhang.id, "items": "审批数量与预算"},
                                    {"handler_id": wang.id, "items": "安排入库"}])
     workflow.complete(li, flow.id, now)
-    li_code, _ = users.authorize_user(company.id, li.id, now)
+    li_code, _ = users.authorize_user(setup, li.id, now)
     return company, li_code
 
 

@@ -46,7 +46,7 @@ def unbind(ctx):
 @answers_errors
 def digest_on(ctx):
     """订阅摘要 digest — 每天一条摘要代替逐条提醒（退订摘要 nodigest 取消）"""
-    users.update_user(ctx.user.company_id, ctx.user.id, digest_opt_in=True)
+    users.update_user(ctx.user, ctx.user.id, digest_opt_in=True)
     return texts.DIGEST_ON
 
 
@@ -54,5 +54,5 @@ def digest_on(ctx):
 @answers_errors
 def digest_off(ctx):
     """退订摘要 nodigest — 提醒逐条发送"""
-    users.update_user(ctx.user.company_id, ctx.user.id, digest_opt_in=False)
+    users.update_user(ctx.user, ctx.user.id, digest_opt_in=False)
     return texts.DIGEST_OFF

@@ -1,14 +1,10 @@
-"""`@某人` in a command: a user of the sender's company by account or name; for an
-assignment only members of the target project. Ambiguous names list the candidates
-with their departments so that the sender can pick one by account."""
+"""`@某人` in a command: taken out of the text here; who it means is decided by
+store.directory.resolve_user (the same rule for chat, pages and console)."""
 import re
 
-from handlers import texts
-from store import chatrefs, users
-from store.errors import Invalid
+from store import directory
 
 MENTION = re.compile(r"(?:^|(?<=\s))@(\S+)")
-MAX_CANDIDATES = 8
 
 
 def take_mentions(text: str) -> tuple[str, list[str]]:
@@ -18,22 +14,5 @@ def take_mentions(text: str) -> tuple[str, list[str]]:
 
 
 def resolve_user(ctx, name: str, project=None):
-    """The one active user `name` means; Invalid (with the reason or candidates) otherwise."""
-    name = name.strip().lstrip("@").strip()
-    company_id = ctx.user.company_id
-    found = users.find_users(company_id, name, project.id if project else None)
-    if len(found) == 1:
-        return found[0]
-    if not found:
-        if project is not None and users.find_users(company_id, name):
-            raise Invalid(texts.MENTION_NOT_MEMBER.format(name=name, project=project.name))
-        raise Invalid(texts.MENTION_NONE.format(name=name))
-    departments = chatrefs.department_names(company_id, {u.department_id for u in found})
-    lines = [texts.MENTION_AMBIGUOUS.format(name=name)]
-    lines += [texts.MENTION_CANDIDATE.format(
-        account=u.account, name=u.name,
-        department=departments.get(u.department_id, texts.NO_DEPARTMENT))
-        for u in found[:MAX_CANDIDATES]]
-    if len(found) > MAX_CANDIDATES:
-        lines.append(texts.MORE.format(n=len(found) - MAX_CANDIDATES))
-    raise Invalid("\n".join(lines))
+    """The one active user `name` means (for an assignment, a member of `project`)."""
+    return directory.resolve_user(ctx.user, name, project)

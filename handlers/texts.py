@@ -63,13 +63,6 @@ REF_STALE = "第 {n} 条不在你最近查看的任务列表里（列表可能�
 MESSAGE_REF_USAGE = "请写明消息序号，例如「{command} 1」。先发「消息」查看列表。"
 MESSAGE_REF_STALE = "第 {n} 条不在你最近查看的消息列表里。请先发「消息」或「待处理」。"
 
-# --- mentions ------------------------------------------------------------------------------
-MENTION_NONE = "公司里没有找到「{name}」，请核对姓名或账号。"
-MENTION_NOT_MEMBER = "「{name}」不是项目「{project}」的成员，不能指派。"
-MENTION_AMBIGUOUS = "「{name}」有多位，请用账号指定："
-MENTION_CANDIDATE = "@{account} {name}（{department}）"
-NO_DEPARTMENT = "无部门"
-
 # --- lists -----------------------------------------------------------------------------------
 TODO_HEADER = "我的待办 {total} 条{overdue}："
 TODO_OVERDUE = "（⚠{n} 条已过期，排在前面）"

@@ -1,11 +1,21 @@
-"""Reading and small edits of the company directory for the admin API: API keys,
-departments and users listed, filtered and paged. (Creation rules stay in store.users.)"""
+"""Reading the company directory: API keys, departments and users listed, filtered and
+paged; departments created and renamed; and the one way a person named in words ("@李四",
+an account, a name) becomes a user, for chat, pages and console alike. (User creation
+rules stay in store.users.)"""
 from peewee import IntegrityError
 
-from store import users as user_store
+from store import projects, users as user_store
 from store.db import db
 from store.errors import Invalid, NotFound
-from store.models import ROLES, ApiKey, Department, User
+from store.models import ROLES, ApiKey, Department, Project, ProjectMember, User, WeChatBinding
+
+NAME_MISSING = "请填写同事的姓名或账号。"
+NAME_UNKNOWN = "公司里没有找到「{name}」，请核对姓名或账号。"
+NAME_AMBIGUOUS = "「{name}」有多位，请用账号指定："
+NAME_CANDIDATE = "@{account} {name}（{department}）"
+NAME_MORE = "…还有 {n} 位"
+NO_DEPARTMENT = "无部门"
+MAX_CANDIDATES = 8
 
 
 # --- API keys ----------------------------------------------------------------------------
@@ -43,11 +53,21 @@ def get_department(company_id: int, department_id: int) -> Department:
     return department
 
 
-def rename_department(company_id: int, department_id: int, name: str) -> Department:
-    department = get_department(company_id, department_id)
-    name = (name or "").strip()
-    if not name:
-        raise Invalid("部门名称不能为空")
+def create_department(actor: User, name: str) -> Department:
+    """A new department of the actor's company (company admins)."""
+    company_id = user_store.require_admin(actor)
+    name = _department_name(name)
+    try:
+        with db.atomic():
+            return Department.create(company=company_id, name=name)
+    except IntegrityError:
+        raise Invalid(f"部门 {name} 已存在")
+
+
+def rename_department(actor: User, department_id: int, name: str) -> Department:
+    """Rename a department of the actor's company (company admins)."""
+    department = get_department(user_store.require_admin(actor), department_id)
+    name = _department_name(name)
     try:
         with db.atomic():
             department.name = name
@@ -55,6 +75,13 @@ def rename_department(company_id: int, department_id: int, name: str) -> Departm
     except IntegrityError:
         raise Invalid(f"部门 {name} 已存在")
     return department
+
+
+def _department_name(name: str) -> str:
+    name = (name or "").strip()
+    if not name:
+        raise Invalid("部门名称不能为空")
+    return name
 
 
 def member_count(company_id: int, department_id: int) -> int:
@@ -85,5 +112,51 @@ def list_users(company_id: int, *, department_id: int | None = None, role: str |
 
 def bound_user_ids(company_id: int) -> set[int]:
     """Users of the company with a WeChat binding (they can receive pushes)."""
-    from store.models import WeChatBinding
     return {b.user_id for b in WeChatBinding.scoped(company_id, WeChatBinding.user)}
+
+
+# --- naming a person ---------------------------------------------------------------------
+
+def find_users(company_id: int, text: str, project_id: int | None = None) -> list[User]:
+    """Active users `text` may mean: exact account, else exact name, else names containing
+    the text; with `project_id`, only that project's members."""
+    text = (text or "").strip().lstrip("@＠").strip()
+    if not text:
+        return []
+    base = User.scoped(company_id).where(User.active == True)  # noqa: E712
+    if project_id is not None:
+        base = base.where(User.id.in_(ProjectMember.select(ProjectMember.user)
+                                      .where(ProjectMember.project == project_id)))
+    for cond in (User.account == text, User.name == text, User.name.contains(text)):
+        found = list(base.where(cond).order_by(User.id))
+        if found:
+            return found
+    return []
+
+
+def resolve_user(actor: User, text: str, project: Project | None = None) -> User:
+    """The one active user of the actor's company that "@李四", an account or a name means;
+    for an assignment in `project`, one of its members. Invalid otherwise, saying why:
+    nobody, not a member, or several (listed with their departments, to pick by account)."""
+    name = (text or "").strip().lstrip("@＠").strip()
+    if not name:
+        raise Invalid(NAME_MISSING)
+    company_id = actor.company_id
+    found = find_users(company_id, name, project.id if project else None)
+    if len(found) == 1:
+        return found[0]
+    if not found:
+        if project is not None and find_users(company_id, name):
+            raise projects.not_member(name, project)
+        raise Invalid(NAME_UNKNOWN.format(name=name))
+    ids = {u.department_id for u in found if u.department_id is not None}
+    departments = {d.id: d.name for d in Department.scoped(company_id, Department.id,
+                                                           Department.name)
+                   .where(Department.id.in_(ids))} if ids else {}
+    lines = [NAME_AMBIGUOUS.format(name=name)]
+    lines += [NAME_CANDIDATE.format(account=u.account, name=u.name,
+                                    department=departments.get(u.department_id, NO_DEPARTMENT))
+              for u in found[:MAX_CANDIDATES]]
+    if len(found) > MAX_CANDIDATES:
+        lines.append(NAME_MORE.format(n=len(found) - MAX_CANDIDATES))
+    raise Invalid("\n".join(lines), {"candidates": [u.id for u in found]})

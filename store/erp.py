@@ -48,7 +48,8 @@ from store.erp_kinds import (CLEARED, CLEARED_AT, ValueProblem, document_key, ge
                              parse_moment, validate_event_data)
 from store.errors import DomainError, Forbidden, Invalid
 from store.models import Company, ErpEvent, Scenario, Task, TaskLog, TaskNode, User
-from store.workflow import add_log, tell
+from store.notices import tell
+from store.taskstate import add_log
 
 MAX_EVENT_ID = 128
 STATUSES = ("created", "matched_open_task", "cleared", "no_match", "duplicate", "error")

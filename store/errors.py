@@ -1,15 +1,19 @@
 """Domain errors: each carries a plain-Chinese message a user can read, a machine code
-for the API, and the HTTP status the API answers with."""
+for the API, and the HTTP status the API answers with. A refusal that lifts by itself
+later (the urge cool-down) says when in `retry_at`, so no caller works it out again."""
+from datetime import datetime
 
 
 class DomainError(Exception):
     status = 400
     code = "bad_request"
 
-    def __init__(self, message: str, detail=None, *, code: str | None = None):
+    def __init__(self, message: str, detail=None, *, code: str | None = None,
+                 retry_at: datetime | None = None):
         super().__init__(message)
         self.message = message
         self.detail = detail
+        self.retry_at = retry_at
         if code:
             self.code = code
 

@@ -18,7 +18,7 @@ Rules (every refusal says which, in plain words):
   (the creator agrees late); it is refused only when the task's deadline has meanwhile been
   moved to or beyond the requested one.
 
-Each change claims the task by bumping its version (store.workflow.bump), so two requests, or
+Each change claims the task by bumping its version (store.taskstate.bump), so two requests, or
 a request and its decision, racing each other cannot both win.
 """
 from datetime import datetime
@@ -26,15 +26,12 @@ from datetime import datetime
 from store.errors import Forbidden, Invalid, NotFound, Refused
 from store.db import atomic_write
 from store.models import Company, ExtensionRequest, Project, Task, User
+from store.notices import person, short_time, tell
 from store.projects import can_manage
-from store.workflow import add_log, bump, load_flow, person, short_time, tell
+from store.taskstate import add_log, bump, load_flow
+from store.visibility import get_task
 
 MAX_REASON = 500
-
-
-def _get_task(actor: User, task_id: int) -> Task:
-    from store.tasks import get_task  # store.tasks imports store.workflow; keep the graph flat
-    return get_task(actor, task_id)
 
 
 def deciders(task: Task) -> list[int]:
@@ -61,13 +58,13 @@ def pending_extension(task_id: int) -> ExtensionRequest | None:
 
 def list_extensions(actor: User, task_id: int) -> list[ExtensionRequest]:
     """The task's extension requests, oldest first (anyone who may see the task)."""
-    task = _get_task(actor, task_id)
+    task = get_task(actor, task_id)
     return list(ExtensionRequest.select().where(ExtensionRequest.task == task.id)
                 .order_by(ExtensionRequest.id))
 
 
 def get_extension(actor: User, task_id: int, extension_id: int) -> ExtensionRequest:
-    task = _get_task(actor, task_id)
+    task = get_task(actor, task_id)
     ext = ExtensionRequest.get_or_none(ExtensionRequest.id == extension_id,
                                        ExtensionRequest.task == task.id)
     if ext is None:
@@ -85,7 +82,7 @@ def request_extension(actor: User, task_id: int, new_due_at: datetime, reason: s
     if new_due_at is None or new_due_at.tzinfo is None:
         raise Invalid("新的截止时间必须带时区")
     with atomic_write():
-        task = _get_task(actor, task_id)
+        task = get_task(actor, task_id)
         tz = Company.zone_of(task.company_id)
         current = load_flow(task).current
         if current is None:
@@ -134,7 +131,7 @@ def refuse_extension(actor: User, task_id: int, now: datetime, note: str = "",
 
 def _decide(actor, task_id, extension_id, now, *, approve: bool, note: str = ""):
     with atomic_write():
-        task = _get_task(actor, task_id)
+        task = get_task(actor, task_id)
         tz = Company.zone_of(task.company_id)
         if extension_id is None:
             ext = pending_extension(task.id)

@@ -58,8 +58,10 @@ def _department_id(company_id: int, value: str) -> int | None:
     return found.id
 
 
-def import_users(company_id: int, text: str, *, dry_run: bool = False) -> list[User]:
-    """Create every user of the CSV, or none: Invalid lists each bad line."""
+def import_users(actor: User, text: str, *, dry_run: bool = False) -> list[User]:
+    """Create every user of the CSV in the actor's company, or none: Invalid lists each bad
+    line. Company admins only, as one by one."""
+    company_id = user_store.require_admin(actor)
     rows = _rows(text)
     created, errors = [], []
     try:
@@ -68,7 +70,7 @@ def import_users(company_id: int, text: str, *, dry_run: bool = False) -> list[U
                 try:
                     role = ROLE_NAMES.get(row.get("role", ""), row.get("role") or "member")
                     created.append(user_store.create_user(
-                        company_id, row.get("account", ""), row.get("name", ""),
+                        actor, row.get("account", ""), row.get("name", ""),
                         row.get("password", ""), role=role,
                         department_id=_department_id(company_id, row.get("department", "")),
                         gender=row.get("gender") or None))

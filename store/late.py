@@ -11,12 +11,8 @@ from datetime import datetime
 from store.db import atomic_write, utcnow
 from store.errors import Forbidden, Invalid, NotFound, Refused
 from store.models import LATE_REASONS, Task, TaskNode, User
-from store.workflow import add_log
-
-
-def _get_task(actor: User, task_id: int) -> Task:
-    from store.tasks import get_task  # store.tasks imports store.workflow; keep the graph flat
-    return get_task(actor, task_id)
+from store.taskstate import add_log
+from store.visibility import get_task
 
 
 def is_late(node: TaskNode, task: Task) -> bool:
@@ -47,7 +43,7 @@ def set_late_reason(actor: User, task_id: int, seq: int | None, reason: str,
                       {"allowed": list(LATE_REASONS)})
     now = now or utcnow()
     with atomic_write():
-        task = _get_task(actor, task_id)
+        task = get_task(actor, task_id)
         if seq is None:
             node = last_late_node(actor, task.id)
             if node is None:

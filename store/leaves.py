@@ -34,11 +34,12 @@ Rules
 import logging
 from datetime import date, datetime, timedelta
 
-from store import workflow
 from store.db import atomic_write, db
 from store.errors import Conflict, Forbidden, Invalid, NotFound, Refused
 from store.models import Company, Leave, Task, TaskNode, User
+from store.notices import tell
 from store.outbox import notify
+from store.taskstate import CHANGED, add_log, add_receipt, bump, move
 
 log = logging.getLogger(__name__)
 
@@ -86,7 +87,7 @@ def _names(*user_ids) -> dict[int, str]:
 def _log_move(task: Task, actor: User | None, node: TaskNode, old: int, new: int, owner: int,
               now: datetime) -> None:
     names = _names(old, new, owner)
-    workflow.add_log(task, actor, "undelegate" if new == owner else "delegate", now,
+    add_log(task, actor, "undelegate" if new == owner else "delegate", now,
                      seq=node.seq, **{"from": old}, from_name=names.get(old), to=new,
                      to_name=names.get(new), owner=owner, owner_name=names.get(owner))
 
@@ -109,9 +110,9 @@ def route_node(task: Task, node: TaskNode, now: datetime, *, notice: bool = Fals
         return False
     _log_move(task, None, node, old, target, owner, now)
     if notice:
-        workflow.add_receipt(task, node, target, now)
+        add_receipt(task, node, target, now)
         name = _names(owner).get(owner, "")
-        workflow.tell(task, target, "task_received", state="代办", sender=name,
+        tell(task, target, "task_received", state="代办", sender=name,
                       title=f"代{name}处理：{task.title}",
                       body=f"{name}请假中，由你代为处理：{node.items or task.title}")
     return True
@@ -140,26 +141,26 @@ def _move_node(task_id: int, node_id: int, now: datetime, actor: User | None):
                 if node.state == "pending" and target != owner:
                     return None  # routed by route_node when it becomes current
                 old = node.handler_id
-                workflow.bump(task)
+                bump(task)
                 if node.state == "pending" or target == old:
                     # A pending node goes back to its owner quietly; so does the mark alone.
                     updated = (TaskNode.update(handler=target, delegated_from=delegated_from)
                                .where(TaskNode.id == node.id, TaskNode.state == node.state,
                                       TaskNode.handler == old).execute())
                     if not updated:
-                        raise Conflict(workflow.CHANGED)
+                        raise Conflict(CHANGED)
                     if target != old:
                         _log_move(task, actor, node, old, target, owner, now)
                     return None
                 # Like a transfer by the system: the new handler has not opened it yet.
-                workflow.move(node, "transfer", "current", handler=target,
+                move(node, "transfer", "current", handler=target,
                               delegated_from=delegated_from, activated_at=now, started_at=None)
                 _log_move(task, actor, node, old, target, owner, now)
-                workflow.add_receipt(task, node, target, now)
+                add_receipt(task, node, target, now)
                 return task, node
         except Conflict:
             continue
-    raise Conflict(workflow.CHANGED)
+    raise Conflict(CHANGED)
 
 
 def _move_nodes(company_id: int, owners, now: datetime, actor: User | None,
@@ -424,7 +425,7 @@ def cancel_leave(actor: User, leave_id: int, now: datetime) -> Leave:
         if leave.status not in LIVE:
             raise Refused(f"该请假{STATUS_NAMES.get(leave.status, leave.status)}，无需销假")
         if not _finish(leave.id, "cancelled", now, actor):
-            raise Conflict(workflow.CHANGED)
+            raise Conflict(CHANGED)
     return Leave.get_by_id(leave.id)
 
 

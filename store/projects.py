@@ -12,6 +12,7 @@ from store.errors import Forbidden, Invalid, NotFound, Refused
 from store.models import BusinessType, Department, Project, ProjectMember, Template, User
 
 NOT_MANAGER = "只有公司管理员或本部门管理员可以管理项目"
+NOT_MEMBER = "「{name}」不是项目「{project}」的成员，不能指派。"
 
 
 # --- permission helpers -----------------------------------------------------------------
@@ -29,6 +30,11 @@ def can_manage(actor: User, project: Project) -> bool:
 def is_member(user_id: int, project_id: int) -> bool:
     return ProjectMember.select().where(ProjectMember.project == project_id,
                                         ProjectMember.user == user_id).exists()
+
+
+def not_member(name: str, project: Project) -> Invalid:
+    """The refusal for assigning a task in `project` to someone outside it."""
+    return Invalid(NOT_MEMBER.format(name=name, project=project.name))
 
 
 def _project_row(company_id: int, project_id: int) -> Project:

@@ -1,66 +1,25 @@
-"""Tasks (SPEC §2, §4): creation, visibility, lists and to-dos, copy/move/edit/delete,
-comments, the log and the task's details. Workflow actions are in store.workflow.
+"""Tasks (SPEC §2, §4): creation, lists and to-dos, copy/move/edit/delete, comments, the
+log and the task's details. Workflow actions are in store.workflow.
 
-Visibility is one query (`visible_tasks`); every lookup goes through it, so a task the
-actor may not see is indistinguishable from one that does not exist.
+Every lookup goes through store.visibility (`visible_tasks`, `get_task`), so a task the
+actor may not see is indistinguishable from one that does not exist. A simple task goes
+to a member of its project, whoever creates it (chat, API, a copy).
 """
 from datetime import datetime
 
-from peewee import ModelSelect
-
-from store import leaves, projects as project_store
+from store import leaves, projects as project_store, workflow
 from store.db import atomic_write, utcnow
 from store.erp_kinds import CLEARED_AT
 from store.errors import Forbidden, Invalid, NotFound, Refused
 from store.models import (PRIORITIES, Comment, Company, Project, Scenario, Task, TaskEditor,
-                          TaskLog, TaskNode, TaskReceipt, TaskWatcher, Template, User)
-from store.workflow import (add_log, add_receipt, bump, load_flow,
-                            start_node, tell)
+                          TaskLog, TaskNode, TaskWatcher, Template, User)
+from store.notices import tell
+from store.taskstate import add_log, add_receipt, bump, load_flow, start_node
+from store.visibility import NO_TASK, get_task, visible_tasks  # noqa: F401 (public here too)
 
 VIEWS = ("all", "todo", "done", "created", "watched")
 EDITABLE = ("title", "description", "priority", "due_at", "business_type", "watcher_ids",
             "editor_ids")
-NO_TASK = "任务不存在"
-
-
-# --- visibility -------------------------------------------------------------------------
-
-def visible_tasks(actor: User) -> ModelSelect:
-    """Tasks the actor may see: created, received (was a handler), watched or edits;
-    company admins all, department admins all of their department's projects."""
-    query = Task.scoped(actor.company_id).where(Task.deleted_at.is_null())
-    if not actor.active:
-        return query.where(Task.id.is_null())
-    if actor.is_company_admin:
-        return query
-    mine = ((Task.creator == actor.id)
-            | Task.id.in_(TaskReceipt.select(TaskReceipt.task).where(TaskReceipt.user == actor.id))
-            | Task.id.in_(TaskWatcher.select(TaskWatcher.task).where(TaskWatcher.user == actor.id))
-            | Task.id.in_(TaskEditor.select(TaskEditor.task).where(TaskEditor.user == actor.id)))
-    if actor.is_dept_admin and actor.department_id is not None:
-        mine |= Task.project.in_(Project.scoped(actor.company_id, Project.id)
-                                 .where(Project.department == actor.department_id))
-    return query.where(mine)
-
-
-def get_task(actor: User, task_id: int | None = None, *, number: int | None = None) -> Task:
-    """A task the actor may see, by id or by its company task number; NotFound otherwise."""
-    if actor is None:
-        raise NotFound(NO_TASK)
-    query = visible_tasks(actor)
-    try:
-        if task_id is not None:
-            query = query.where(Task.id == int(task_id))
-        elif number is not None:
-            query = query.where(Task.number == int(number))
-        else:
-            raise NotFound(NO_TASK)
-    except (TypeError, ValueError):
-        raise NotFound(NO_TASK)
-    task = query.first()
-    if task is None:
-        raise NotFound(NO_TASK)
-    return task
 
 
 def _may_edit(actor: User, task: Task) -> bool:
@@ -118,6 +77,16 @@ def _node_plan(company_id, actor, template_id, nodes, assignee_id) -> tuple[list
     return project_store.validate_nodes(company_id, [{"handler_id": handler_id}]), True
 
 
+def _check_assignee(project: Project, actor: User | None, handler_id: int) -> None:
+    """A simple task goes to a member of its project (or to its creator, who may already
+    use the project). Workflow nodes are exempt: templates are made for work that crosses
+    departments, and receiving a node is what lets a handler see the task."""
+    if actor is not None and handler_id == actor.id:
+        return
+    if not project_store.is_member(handler_id, project.id):
+        raise project_store.not_member(User.get_by_id(handler_id).name, project)
+
+
 def create_task(actor: User | None, project_id: int, title: str, *, due_at: datetime,
                 now: datetime, company_id: int | None = None, description: str = "",
                 priority: str = "normal", template_id: int | None = None, nodes=None,
@@ -152,6 +121,8 @@ def create_task(actor: User | None, project_id: int, title: str, *, due_at: date
     _check_due(due_at, now)
     business_type = _check_business_type(project.id, business_type)
     plan, simple = _node_plan(company_id, actor, template_id, nodes, assignee_id)
+    if simple:
+        _check_assignee(project, actor, plan[0]["handler_id"])
     watchers = project_store.active_user_ids(company_id, watcher_ids)
     editors = project_store.active_user_ids(company_id, editor_ids)
     if scenario_id is not None and not Scenario.scoped(company_id).where(
@@ -422,7 +393,6 @@ def task_log(actor: User, task_id: int) -> list[dict]:
 
 def task_detail(actor: User, task_id: int, now: datetime | None = None) -> dict:
     """Everything the task page and the API show, JSON-ready, with the actor's allowed actions."""
-    from store import workflow  # workflow imports this module (get_task); import late
     task = get_task(actor, task_id)
     tz = Company.zone_of(task.company_id)
     iso = (lambda value: value.astimezone(tz).isoformat() if value else None)

@@ -1,4 +1,9 @@
-"""Companies, API keys, departments, users, passwords and WeChat bindings (SPEC §1).
+"""Companies, API keys, users, passwords and WeChat bindings (SPEC §1).
+
+Administering users (create, edit, deactivate, authorise) is for company admins: each
+function takes the acting user and refuses anyone else (Forbidden), whichever way it is
+called. Everyone may edit their own profile (name, gender, avatar, password, preferences).
+Setting up a company before it has users, and operator tools, act as `operator(company)`.
 
 Secrets are never stored in the clear: passwords as werkzeug scrypt hashes, API keys and
 binding codes as SHA-256 digests (they are long random values, or short-lived and single
@@ -14,9 +19,9 @@ from peewee import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from store.db import db, utcnow
-from store.errors import Invalid, NotFound, Refused
+from store.errors import Forbidden, Invalid, NotFound, Refused
 from store.models import (ROLES, ApiKey, BindingCode, Company, Department, Project,
-                          ProjectMember, Template, User, WeChatBinding)
+                          Template, User, WeChatBinding)
 
 BINDING_CODE_TTL = timedelta(hours=24)
 # No 0/O, 1/I/L: the code is read off a screen and typed into a phone.
@@ -24,6 +29,8 @@ _CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
 _CODE_LENGTH = 8
 BAD_CODE = "绑定码无效或已过期"
 BAD_LOGIN = "账号、密码或客户代码错误"
+ADMINS_ONLY = "只有公司管理员可以管理成员和部门"
+SELF_EDITABLE = {"name", "gender", "avatar", "password", "default_project_id", "digest_opt_in"}
 
 
 def _digest(value: str) -> str:
@@ -87,18 +94,23 @@ def revoke_api_key(company_id: int, key_id: int, now: datetime | None = None) ->
         raise NotFound("API key 不存在")
 
 
-# --- departments and users --------------------------------------------------------------
+# --- who administers --------------------------------------------------------------------
 
-def create_department(company_id: int, name: str) -> Department:
-    name = (name or "").strip()
-    if not name:
-        raise Invalid("部门名称不能为空")
-    try:
-        with db.atomic():
-            return Department.create(company=company_id, name=name)
-    except IntegrityError:
-        raise Invalid(f"部门 {name} 已存在")
+def operator(company_id: int) -> User:
+    """The company's administrator acting without a user account (setup, operator tools, an
+    API key alone). Never saved: it has no id, so it never becomes a handler or a creator."""
+    return User(company=company_id, role="company_admin", active=True, authorized=True,
+                name="系统", account="system")
 
+
+def require_admin(actor: User) -> int:
+    """The actor's company, if the actor may administer its users and departments."""
+    if actor is None or not actor.active or not actor.is_company_admin:
+        raise Forbidden(ADMINS_ONLY)
+    return actor.company_id
+
+
+# --- users ------------------------------------------------------------------------------
 
 def _check_department(company_id, department_id):
     if department_id is not None and not Department.scoped(company_id).where(
@@ -106,10 +118,11 @@ def _check_department(company_id, department_id):
         raise Invalid("部门不存在")
 
 
-def create_user(company_id: int, account: str, name: str, password: str, role: str = "member",
+def create_user(actor: User, account: str, name: str, password: str, role: str = "member",
                 department_id: int | None = None, gender: str | None = None,
                 authorized: bool = False) -> User:
-    """Create a user; the account is unique within the company."""
+    """Create a user in the actor's company; the account is unique within the company."""
+    company_id = require_admin(actor)
     account, name = (account or "").strip(), (name or "").strip()
     if not account or not name:
         raise Invalid("账号和姓名不能为空")
@@ -137,16 +150,19 @@ _EDITABLE = {"name", "role", "department_id", "gender", "avatar", "password", "a
              "default_project_id", "digest_opt_in"}
 
 
-def update_user(company_id: int, user_id: int, **changes) -> User:
-    """Change a user's profile, role, department, password or authorisation."""
+def update_user(actor: User, user_id: int, **changes) -> User:
+    """Change a user's profile, role, department, password or authorisation (company
+    admins); anyone their own profile."""
     unknown = set(changes) - _EDITABLE
     if unknown:
         raise Invalid(f"不能修改的字段：{', '.join(sorted(unknown))}")
-    user = get_user(company_id, user_id)
+    if user_id != actor.id or not set(changes) <= SELF_EDITABLE:
+        require_admin(actor)
+    user = get_user(actor.company_id, user_id)
     if "role" in changes and changes["role"] not in ROLES:
         raise Invalid(f"角色必须是 {'/'.join(ROLES)} 之一")
     if "department_id" in changes:
-        _check_department(company_id, changes["department_id"])
+        _check_department(actor.company_id, changes["department_id"])
     if "name" in changes and not (changes["name"] or "").strip():
         raise Invalid("姓名不能为空")
     for field, value in changes.items():
@@ -158,9 +174,9 @@ def update_user(company_id: int, user_id: int, **changes) -> User:
     return user
 
 
-def deactivate_user(company_id: int, user_id: int) -> User:
+def deactivate_user(actor: User, user_id: int) -> User:
     """Stop a user (leavers): no login, no WeChat, not selectable as handler."""
-    user = get_user(company_id, user_id)
+    user = get_user(require_admin(actor), user_id)
     with db.atomic():
         user.active = False
         user.save(only=[User.active])
@@ -181,26 +197,11 @@ def login(company_code: str, account: str, password: str) -> User | None:
     return user if user.active and user.authorized else None
 
 
-def find_users(company_id: int, text: str, project_id: int | None = None) -> list[User]:
-    """Resolve an @mention: exact account, else exact name, else names containing the text."""
-    text = (text or "").strip().lstrip("@＠").strip()
-    if not text:
-        return []
-    base = User.scoped(company_id).where(User.active == True)  # noqa: E712
-    if project_id is not None:
-        base = base.where(User.id.in_(ProjectMember.select(ProjectMember.user)
-                                      .where(ProjectMember.project == project_id)))
-    for cond in (User.account == text, User.name == text, User.name.contains(text)):
-        found = list(base.where(cond).order_by(User.id))
-        if found:
-            return found
-    return []
-
-
 # --- authorisation and WeChat binding ---------------------------------------------------
 
-def authorize_user(company_id: int, user_id: int, now: datetime) -> tuple[str, datetime]:
+def authorize_user(actor: User, user_id: int, now: datetime) -> tuple[str, datetime]:
     """Grant access and issue a one-time binding code (valid 24 h); older unused codes die."""
+    company_id = require_admin(actor)
     user = get_user(company_id, user_id)
     if not user.active:
         raise Refused("该用户已停用，不能授权")

@@ -1,6 +1,6 @@
 """The workflow state machine of SPEC §3: start, complete, transfer, rollback, withdraw, urge.
 
-Node states move only as TRANSITIONS says, each move an UPDATE guarded by the state it
+Node states move only as TRANSITIONS (store.taskstate) says, each move an UPDATE guarded by the state it
 leaves, inside a transaction that first claims the task by bumping its `version`
 (UPDATE … WHERE version = <read>). Two people acting at the same moment therefore
 cannot both win: the loser updates 0 rows and gets Conflict, or, having waited for the
@@ -20,138 +20,27 @@ stateDiagram-v2
     done --> started: withdraw (its handler takes it back)
 ```
 """
-from dataclasses import dataclass
 from datetime import datetime, timedelta
-from zoneinfo import ZoneInfo
 
 from store import leaves  # leave delegation: who handles a node that becomes current
 from store.db import atomic_write
 from store.errors import Conflict, DomainError, Forbidden, Invalid, Refused
-from store.models import (Company, Scenario, Task, TaskLog, TaskNode, TaskReceipt,
-                          TaskWatcher, User)
-from store.outbox import notify
+from store.models import Company, Scenario, Task, TaskNode, TaskWatcher, User
+from store.notices import person, short_time, tell  # noqa: F401 (short_time: public here too)
+from store.taskstate import (CHANGED, TRANSITIONS, Flow, add_log, add_receipt, bump, load_flow,
+                             move, start_node)
+from store.visibility import get_task
 
 ACTIONS = ("start", "complete", "transfer", "rollback", "withdraw", "urge")
 VERBS = {"start": "开始", "complete": "完成", "transfer": "转办", "rollback": "回退",
          "withdraw": "撤回", "urge": "催办"}
 
-# action -> {node: (states it may leave, state it enters)}. "current" is the task's current
-# node, "next" the one after it, "previous" the one just completed before it.
-TRANSITIONS = {
-    "start": {"current": (("active",), "started")},
-    "complete": {"current": (("active", "started"), "done"), "next": (("pending",), "active")},
-    "transfer": {"current": (("active", "started"), "active")},
-    "rollback": {"current": (("active", "started"), "pending"), "previous": (("done",), "active")},
-    "withdraw": {"current": (("active",), "pending"), "previous": (("done",), "started")},
-    "urge": {},
-}
-
 URGE_INTERVAL = timedelta(hours=1)
-CHANGED = "任务已被他人更新，请重新查看"
-
-
-# --- machinery shared with store.tasks --------------------------------------------------
-
-def short_time(value: datetime | None, tz: ZoneInfo) -> str:
-    """"12-01 18:00" in the company's time zone (fits a 20-character template field)."""
-    return value.astimezone(tz).strftime("%m-%d %H:%M") if value else "无"
-
-
-def person(user: User | None) -> str:
-    return user.name if user is not None else "系统"
-
-
-def add_log(task: Task, actor: User | None, action: str, now: datetime, **detail) -> TaskLog:
-    return TaskLog.create(company=task.company_id, task=task.id, action=action, detail=detail,
-                          actor=actor.id if actor is not None else None, created_at=now)
-
-
-def add_receipt(task: Task, node: TaskNode, user_id: int, now: datetime) -> None:
-    TaskReceipt.create(company=task.company_id, task=task.id, node=node.id, user=user_id,
-                       received_at=now)
-
-
-def tell(task: Task, user_id: int, kind: str, *, state: str, sender: str, title: str,
-         body: str = "", key: str | None = None, urgent: bool = False):
-    """Queue a notice about `task` through the outbox, with the template fields filled in.
-
-    The default dedupe key names the task version the event produced, so each event is
-    sent once however often a job retries, and two events never share a key."""
-    tz = Company.zone_of(task.company_id)
-    data = {"task": f"#{task.number} {task.title}"[:20], "due": short_time(task.due_at, tz),
-            "from": sender[:20], "state": state[:20]}
-    return notify(task.company_id, user_id, kind, title=title, body=body, task_id=task.id,
-                  data=data, urgent=urgent,
-                  dedupe_key=key or f"task:{task.id}:v{task.version}:{kind}:{user_id}")
-
-
-def bump(task: Task, **fields) -> None:
-    """Claim the task for this change: bump `version` only if nobody changed it since we read it."""
-    updated = (Task.update(version=Task.version + 1, **fields)
-               .where(Task.id == task.id, Task.version == task.version).execute())
-    if not updated:
-        raise Conflict(CHANGED)
-    task.version += 1
-    for name, value in fields.items():
-        setattr(task, name, value)
-
-
-def move(node: TaskNode, action: str, role: str, **fields) -> None:
-    """Move one node as TRANSITIONS[action][role] says; the WHERE on the state it leaves
-    makes a racing second mover update nothing."""
-    sources, target = TRANSITIONS[action][role]
-    if node.state not in sources:
-        raise Conflict(CHANGED)
-    updated = (TaskNode.update(state=target, **fields)
-               .where(TaskNode.id == node.id, TaskNode.state == node.state).execute())
-    if not updated:
-        raise Conflict(CHANGED)
-    node.state = target
-    for name, value in fields.items():
-        setattr(node, name, value)
-
-
-def start_node(task: Task, node: TaskNode, actor: User, now: datetime, via: str) -> None:
-    """active → started: the handler has seen the task (withdraw is impossible from now on)."""
-    bump(task)
-    move(node, "start", "current", started_at=now)
-    add_log(task, actor, "start", now, seq=node.seq, via=via)
 
 
 # --- loading and the rules --------------------------------------------------------------
 
-@dataclass
-class Flow:
-    """A task with its nodes in order, and the nodes the rules talk about."""
-    task: Task
-    nodes: list[TaskNode]
-
-    def node(self, seq: int | None) -> TaskNode | None:
-        return self.nodes[seq - 1] if seq and 0 < seq <= len(self.nodes) else None
-
-    @property
-    def current(self) -> TaskNode | None:
-        return self.node(self.task.current_seq) if self.task.status != "done" else None
-
-    @property
-    def next(self) -> TaskNode | None:
-        return self.node(self.task.current_seq + 1) if self.current else None
-
-    @property
-    def previous(self) -> TaskNode | None:
-        """The node just completed: before the current one, or the last one once done."""
-        if self.task.status == "done":
-            return self.nodes[-1] if self.nodes else None
-        return self.node(self.task.current_seq - 1)
-
-
-def load_flow(task: Task) -> Flow:
-    nodes = list(TaskNode.select().where(TaskNode.task == task.id).order_by(TaskNode.seq))
-    return Flow(task, nodes)
-
-
 def _load(actor: User, task_id: int) -> Flow:
-    from store.tasks import get_task  # store.tasks imports this module for its machinery
     return load_flow(get_task(actor, task_id))
 
 
@@ -179,7 +68,7 @@ def refusal(action: str, actor: User, flow: Flow,
         allowed_at = cur.last_urged_at + URGE_INTERVAL
         if now < allowed_at:
             when = allowed_at.astimezone(Company.zone_of(task.company_id)).strftime("%H:%M")
-            return Refused(f"1小时内已催办过，可在 {when} 后再催办")
+            return Refused(f"1小时内已催办过，可在 {when} 后再催办", retry_at=allowed_at)
     return None
 
 

@@ -50,7 +50,7 @@ def chat(wx):
     def person(user=None, *, openid=None, bound=True) -> Person:
         openid = openid or f"o_{user.company_id}_{user.account}"
         if bound:
-            code, _ = users.authorize_user(user.company_id, user.id, utcnow())
+            code, _ = users.authorize_user(users.operator(user.company_id), user.id, utcnow())
             users.bind_wechat(openid, code, utcnow())
         return Person(wx, user, openid)
     return person

@@ -14,7 +14,7 @@ from zoneinfo import ZoneInfo
 import time_machine
 from werkzeug.security import generate_password_hash
 
-from store import projects, tasks, users, workflow
+from store import directory, projects, taskstate, tasks, users, workflow
 from store.models import Message, Notification, Task, TaskLog, TaskNode, User
 
 SH = ZoneInfo("Asia/Shanghai")
@@ -54,14 +54,14 @@ class World:
 
 def make_user(company_id, account, role="member", department_id=None, name=None) -> User:
     with cheap_passwords():
-        return users.create_user(company_id, account, name or account, PASSWORD, role=role,
+        return users.create_user(users.operator(company_id), account, name or account, PASSWORD, role=role,
                                  department_id=department_id, authorized=True)
 
 
 def make_world(code="acme", project_name="运营项目") -> World:
     """A company with one department, its admins, members and a project they all belong to."""
     company, key = users.create_company(code, f"{code}公司")
-    dept = users.create_department(company.id, "运营部")
+    dept = directory.create_department(users.operator(company.id), "运营部")
     people = {}
     people["admin"] = make_user(company.id, "admin", "company_admin", name="管理员")
     people["dadmin"] = make_user(company.id, "dadmin", "dept_admin", dept.id, name="部门管理员")
@@ -110,7 +110,7 @@ def drive(task: Task, steps, now=NOW) -> Task:
     current handler, "withdraw" by the previous handler."""
     for step in steps:
         if step == "withdraw":
-            flow = workflow.load_flow(Task.get_by_id(task.id))
+            flow = taskstate.load_flow(Task.get_by_id(task.id))
             workflow.withdraw(User.get_by_id(flow.previous.handler_id), task.id, now)
         elif step == "open":
             workflow.open_task(current_handler(task.id), task.id, now)

@@ -230,7 +230,7 @@ def test_stats_json_and_csv(api, acme):
 
 def test_announcements_push_to_bound_users(api, acme, app):
     with app.app_context():
-        code, _ = user_store.authorize_user(acme.company.id, acme.alice.id, utcnow())
+        code, _ = user_store.authorize_user(acme.admin, acme.alice.id, utcnow())
         user_store.bind_wechat("openid-alice", code, utcnow())
     created = api.post("/announcements", {"kind": "feature", "title": "新功能：延期申请",
                                           "body": "现在可以申请延期", "push": True})

@@ -34,7 +34,7 @@ def test_stranger_may_ask_for_help(chat, world):
 
 
 def test_user_binds_with_a_one_time_code(chat, world):
-    code, _ = users.authorize_user(world.company.id, world.alice.id, utcnow())
+    code, _ = users.authorize_user(world.admin, world.alice.id, utcnow())
     alice = chat(world.alice, openid="o_alice", bound=False)
     assert alice.say(f"绑定 {code.lower()}") == texts.BOUND.format(name="爱丽丝", company="acme公司")
     assert alice.say("待办") == texts.TODO_EMPTY
@@ -53,7 +53,7 @@ def test_five_wrong_codes_lock_binding_for_an_hour(chat, world):
     for tried in range(1, MAX_WRONG_CODES):
         assert guesser.say("绑定 WRONG123") == texts.BIND_FAILED.format(left=MAX_WRONG_CODES - tried)
     assert guesser.say("绑定 WRONG123") == texts.BIND_LOCKED
-    code, _ = users.authorize_user(world.company.id, world.alice.id, utcnow())
+    code, _ = users.authorize_user(world.admin, world.alice.id, utcnow())
     assert guesser.say(f"绑定 {code}") == texts.BIND_LOCKED  # even the right code waits
     assert users.user_for_openid("o_guess") is None
     # another WeChat user is not affected

@@ -3,7 +3,7 @@
 from datetime import datetime, timedelta
 
 from handlers import texts
-from store import leaves
+from store import directory, leaves
 from store.models import Leave, Notification, TaskNode
 from tests.chat_fixtures import T0, chat, clock, world  # noqa: F401
 from tests.factories import SH, make_task
@@ -45,7 +45,7 @@ def test_bad_requests_say_why(chat, world):
     assert h1.say("请假 12-08 至 12-10 @张一") == "代办人不能是你自己"
     assert h1.say("请假 今天 至 明年 @李三") == texts.LEAVE_BAD_DATE.format(text="明年")
     assert "最长60天" in h1.say("请假 12-08 至 02-20 @李三")
-    assert h1.say("请假 12-08 至 12-10 @没这人") == texts.MENTION_NONE.format(name="没这人")
+    assert h1.say("请假 12-08 至 12-10 @没这人") == directory.NAME_UNKNOWN.format(name="没这人")
     assert Leave.select().count() == 0
     h1.say("请假 12-08 至 12-10 @李三")
     assert "重叠" in h1.say("请假 12-10 至 12-12 @王二")

@@ -6,7 +6,7 @@ import pytest
 from bot.router import Router
 from handlers import texts
 from menus.keys import MenuKey
-from store import tasks
+from store import directory, projects, tasks
 from tests.chat_fixtures import chat, clock, talk, world  # noqa: F401
 from tests.factories import SH, make_user
 
@@ -40,7 +40,7 @@ def test_one_line_with_mention_and_project(chat, world):
 
 def test_one_line_assignee_must_be_project_member(chat, world):
     make_user(world.company.id, "outside", name="赵六")
-    assert chat(world.alice).say("新建 标题 @赵六 明天") == texts.MENTION_NOT_MEMBER.format(
+    assert chat(world.alice).say("新建 标题 @赵六 明天") == projects.NOT_MEMBER.format(
         name="赵六", project="运营项目")
     assert created(world.alice) == []
 
@@ -108,8 +108,8 @@ def test_title_may_carry_everything(chat, world):
 def test_unknown_or_ambiguous_assignee_is_asked_again(chat, world):
     make_user(world.company.id, "outside", name="赵六")
     talk(chat(world.alice), [("新建", texts.ASK_TITLE), ("盘点", texts.ASK_ASSIGNEE),
-                             ("@无名氏", texts.MENTION_NONE.format(name="无名氏")),
-                             ("赵六", texts.MENTION_NOT_MEMBER.format(name="赵六", project="运营项目")),
+                             ("@无名氏", directory.NAME_UNKNOWN.format(name="无名氏")),
+                             ("赵六", projects.NOT_MEMBER.format(name="赵六", project="运营项目")),
                              ("h2", texts.ASK_DEADLINE)])
 
 

@@ -4,9 +4,9 @@ from datetime import timedelta
 from handlers import texts
 from handlers.replies import size
 from menus.keys import MenuKey
-from store import projects, tasks, users
+from store import directory, projects, tasks
 from store.models import TaskNode
-from store.workflow import add_log
+from store.taskstate import add_log
 from tests.chat_fixtures import T0, chat, clock, world  # noqa: F401
 from tests.factories import make_outsider, make_task, make_user
 
@@ -227,16 +227,16 @@ def test_transfer_by_mention(chat, world):
 
 def test_transfer_needs_a_known_single_person(chat, world):
     task = make_task(world, nodes=[world.h1, world.h2])
-    other = users.create_department(world.company.id, "采购部")
+    other = directory.create_department(world.admin, "采购部")
     make_user(world.company.id, "wangwu1", department_id=world.dept.id, name="王五")
     make_user(world.company.id, "wangwu2", department_id=other.id, name="王五")
     h1 = chat(world.h1)
     ref = f"#{task.number}"
     assert h1.say(f"转办 {ref}") == texts.TRANSFER_USAGE
-    assert h1.say(f"转办 {ref} @赵六") == texts.MENTION_NONE.format(name="赵六")
+    assert h1.say(f"转办 {ref} @赵六") == directory.NAME_UNKNOWN.format(name="赵六")
     assert h1.say(f"转办 {ref} @张一") == "不能转办给自己"
     reply = h1.say(f"转办 {ref} @王五")
-    assert reply.startswith(texts.MENTION_AMBIGUOUS.format(name="王五"))
+    assert reply.startswith(directory.NAME_AMBIGUOUS.format(name="王五"))
     assert "@wangwu1 王五（运营部）" in reply and "@wangwu2 王五（采购部）" in reply
     assert node_states(task.id) == ["active", "pending"]
     assert h1.say(f"转办 {ref} @wangwu2").endswith("已通知对方。")

@@ -131,11 +131,11 @@ def test_two_matching_scenarios_each_make_their_task(world):
 
 
 def test_handler_who_left_fails_the_event_and_a_departed_watcher_is_skipped(world):
-    users.deactivate_user(world.company.id, world.watcher.id)
+    users.deactivate_user(world.admin, world.watcher.id)
     [ok] = ingest(world, event("return.requested"))
     assert ok["status"] == "created"
     assert not TaskWatcher.select().where(TaskWatcher.task == ok["task_id"]).exists()
-    users.deactivate_user(world.company.id, world.h1.id)
+    users.deactivate_user(world.admin, world.h1.id)
     [bad] = ingest(world, event("inventory.low", event_id="evt-gone"))
     assert bad["status"] == "error" and "FBA库存低于10" in bad["reason"] and str(world.h1.id) in bad["reason"]
     assert not ErpEvent.select().where(ErpEvent.event_id == "evt-gone").exists()

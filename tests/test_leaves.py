@@ -72,7 +72,7 @@ def test_the_stand_in_must_be_another_active_user_of_the_company(any_db):
         away(w, delegate=w.h1)
     with pytest.raises(Invalid, match="在职"):
         away(w, delegate=outsider)
-    users.deactivate_user(w.company.id, w.h2.id)
+    users.deactivate_user(w.admin, w.h2.id)
     with pytest.raises(Invalid, match="在职"):
         away(w, delegate=w.h2)
     assert Leave.select().count() == 0

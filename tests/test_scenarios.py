@@ -95,7 +95,7 @@ def test_handler_of_another_company_is_refused(world):
 
 
 def test_inactive_watcher_is_refused(world):
-    users.deactivate_user(world.company.id, world.stranger.id)
+    users.deactivate_user(world.admin, world.stranger.id)
     error = _problem(world, watcher_ids=[world.stranger.id])
     assert error.detail["field"] == "watcher_ids"
 

@@ -4,7 +4,7 @@ from datetime import timedelta
 
 import pytest
 
-from store import projects, tasks, users, workflow
+from store import directory, projects, tasks, workflow
 from store.errors import Forbidden, Invalid, NotFound, Refused
 from store.models import Notification, Task, TaskLog, TaskNode, TaskReceipt, Template
 from tests.factories import NOW, drive, make_outsider, make_task, make_user, make_world
@@ -110,7 +110,7 @@ def test_member_sees_only_created_received_watched_tasks(any_db):
 
 def test_dept_admin_of_another_department_sees_nothing_extra(any_db):
     w = make_world()
-    other = users.create_department(w.company.id, "采购部")
+    other = directory.create_department(w.admin, "采购部")
     boss = make_user(w.company.id, "boss2", "dept_admin", other.id)
     make_task(w, assignee=w.h1)
     assert list(tasks.visible_tasks(boss)) == []

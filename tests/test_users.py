@@ -3,7 +3,7 @@ from datetime import timedelta
 
 import pytest
 
-from store import projects, users
+from store import directory, projects, users
 from store.errors import Forbidden, Invalid, NotFound, Refused
 from store.models import ApiKey, BindingCode, Project, Template, User, WeChatBinding
 from tests.factories import NOW, PASSWORD, make_outsider, make_user, make_world
@@ -42,24 +42,25 @@ def test_revoked_or_unknown_api_key_finds_no_company(any_db):
 
 def test_password_is_stored_as_scrypt_hash_and_login_needs_authorisation(any_db):
     company, _ = users.create_company("acme", "甲公司")
-    user = users.create_user(company.id, "zhang", "张三", "s3cret-pw")
+    setup = users.operator(company.id)
+    user = users.create_user(setup, "zhang", "张三", "s3cret-pw")
     stored = User.get_by_id(user.id).password_hash
     assert stored.startswith("scrypt:") and "s3cret-pw" not in stored
     assert users.login("acme", "zhang", "s3cret-pw") is None  # not authorised yet
-    users.authorize_user(company.id, user.id, NOW)
+    users.authorize_user(setup, user.id, NOW)
     assert users.login("acme", "zhang", "s3cret-pw").id == user.id
     assert users.login("acme", "zhang", "wrong") is None
     assert users.login("other", "zhang", "s3cret-pw") is None
     assert users.login("ac\x00me", "zhang", "s3cret-pw") is None  # the login page's form
     assert users.login("acme", "zh\x00ang", "s3cret-pw") is None
-    users.deactivate_user(company.id, user.id)
+    users.deactivate_user(setup, user.id)
     assert users.login("acme", "zhang", "s3cret-pw") is None
 
 
 def test_user_validation_role_account_department(any_db):
     company, _ = users.create_company("acme", "甲公司")
     other, _ = users.create_company("other", "乙公司")
-    foreign_dept = users.create_department(other.id, "外部")
+    foreign_dept = directory.create_department(users.operator(other.id), "外部")
     make_user(company.id, "li")
     with pytest.raises(Invalid, match="已存在"):
         make_user(company.id, "li")
@@ -68,15 +69,15 @@ def test_user_validation_role_account_department(any_db):
     with pytest.raises(Invalid, match="部门"):
         make_user(company.id, "zhao", department_id=foreign_dept.id)
     with pytest.raises(Invalid, match="密码"):
-        users.create_user(company.id, "qian", "钱", "123")
+        users.create_user(users.operator(company.id), "qian", "钱", "123")
     assert make_user(other.id, "li").company_id == other.id  # accounts are per company
     with pytest.raises(Invalid, match="已存在"):
-        users.create_department(other.id, "外部")
+        directory.create_department(users.operator(other.id), "外部")
 
 
 def test_binding_code_is_single_use_and_expires(any_db):
     w = make_world()
-    code, expires = users.authorize_user(w.company.id, w.alice.id, NOW)
+    code, expires = users.authorize_user(w.admin, w.alice.id, NOW)
     assert 6 <= len(code) <= 8 and expires == NOW + timedelta(hours=24)
     assert not BindingCode.select().where(BindingCode.code_hash == code).exists()
     with pytest.raises(Invalid, match="绑定码无效或已过期"):
@@ -91,8 +92,8 @@ def test_binding_code_is_single_use_and_expires(any_db):
 
 def test_new_code_invalidates_older_unused_codes(any_db):
     w = make_world()
-    old, _ = users.authorize_user(w.company.id, w.alice.id, NOW)
-    new, _ = users.authorize_user(w.company.id, w.alice.id, NOW + timedelta(minutes=1))
+    old, _ = users.authorize_user(w.admin, w.alice.id, NOW)
+    new, _ = users.authorize_user(w.admin, w.alice.id, NOW + timedelta(minutes=1))
     with pytest.raises(Invalid):
         users.bind_wechat("oA", old, NOW + timedelta(minutes=2))
     assert users.bind_wechat("oA", new, NOW + timedelta(minutes=2)).id == w.alice.id
@@ -115,22 +116,22 @@ def test_rebinding_moves_the_binding(any_db):
 
 def test_deactivated_user_is_no_longer_found_by_openid(any_db):
     w = make_world()
-    code, _ = users.authorize_user(w.company.id, w.h1.id, NOW)
+    code, _ = users.authorize_user(w.admin, w.h1.id, NOW)
     users.bind_wechat("oA", code, NOW)
-    users.deactivate_user(w.company.id, w.h1.id)
+    users.deactivate_user(w.admin, w.h1.id)
     assert users.user_for_openid("oA") is None
     with pytest.raises(Refused):
-        users.authorize_user(w.company.id, w.h1.id, NOW)
+        users.authorize_user(w.admin, w.h1.id, NOW)
 
 
 def test_find_users_exact_account_then_exact_name_then_contains(any_db):
     w = make_world()
     make_user(w.company.id, "zhang3", name="张一丰")
-    assert [u.id for u in users.find_users(w.company.id, "@h1")] == [w.h1.id]
-    assert [u.id for u in users.find_users(w.company.id, "张一")] == [w.h1.id]  # exact name wins
-    assert len(users.find_users(w.company.id, "张")) == 2
-    assert users.find_users(w.company.id, "张一丰", project_id=w.project.id) == []  # not a member
-    assert users.find_users(w.company.id, "  ") == []
+    assert [u.id for u in directory.find_users(w.company.id, "@h1")] == [w.h1.id]
+    assert [u.id for u in directory.find_users(w.company.id, "张一")] == [w.h1.id]  # exact name wins
+    assert len(directory.find_users(w.company.id, "张")) == 2
+    assert directory.find_users(w.company.id, "张一丰", project_id=w.project.id) == []  # not a member
+    assert directory.find_users(w.company.id, "  ") == []
 
 
 def test_get_and_update_user_are_company_scoped(any_db):
@@ -138,13 +139,13 @@ def test_get_and_update_user_are_company_scoped(any_db):
     other, _ = users.create_company("other", "乙公司")
     with pytest.raises(NotFound):
         users.get_user(other.id, w.alice.id)
-    users.update_user(w.company.id, w.alice.id, name="爱丽丝2", role="dept_admin",
+    users.update_user(w.admin, w.alice.id, name="爱丽丝2", role="dept_admin",
                       password="new-password")
     assert users.get_user(w.company.id, w.alice.id).role == "dept_admin"
-    users.authorize_user(w.company.id, w.alice.id, NOW)
+    users.authorize_user(w.admin, w.alice.id, NOW)
     assert users.login("acme", "alice", "new-password").name == "爱丽丝2"
     with pytest.raises(Invalid):
-        users.update_user(w.company.id, w.alice.id, account="alice2")
+        users.update_user(w.admin, w.alice.id, account="alice2")
 
 
 def test_project_names_are_unique_in_a_company(any_db):
@@ -165,7 +166,7 @@ def test_project_names_are_unique_in_a_company(any_db):
 
 def test_project_and_template_permissions(any_db):
     w = make_world()
-    other_dept = users.create_department(w.company.id, "采购部")
+    other_dept = directory.create_department(w.admin, "采购部")
     with pytest.raises(Forbidden):
         projects.create_project(w.alice, "我的项目")
     with pytest.raises(Forbidden):

@@ -11,7 +11,7 @@ from datetime import timedelta
 from hypothesis import HealthCheck, settings, strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule, run_state_machine_as_test
 
-from store import tasks, workflow
+from store import taskstate, tasks, workflow
 from store.errors import DomainError
 from store.models import Task, TaskLog, TaskNode, User
 from tests.factories import NOW, make_task, make_world, snapshot
@@ -42,7 +42,7 @@ def _machine(world):
               to=st.sampled_from(people), reason=st.sampled_from(["  ", "资料不全", "资料不全"]))
         def act(self, action, who, to, reason):
             if isinstance(who, str):  # most often the people the rules are about
-                flow = workflow.load_flow(Task.get_by_id(self.task.id))
+                flow = taskstate.load_flow(Task.get_by_id(self.task.id))
                 node = flow.current if who == "current" else flow.previous
                 if node is None:
                     return

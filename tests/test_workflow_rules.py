@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import pytest
 
-from store import tasks, workflow
+from store import taskstate, tasks, workflow
 from store.errors import Conflict, DomainError, Forbidden, Invalid, NotFound, Refused
 from store.models import Message, Notification, Task, TaskLog, TaskNode, TaskReceipt
 from tests.factories import NOW, drive, make_outsider, make_task, make_world, snapshot
@@ -154,7 +154,7 @@ def test_transfer_to_self_inactive_or_other_company_is_refused(any_db):
     outsider = make_outsider()
     task = make_task(w, nodes=[w.h1, w.h2])
     from store import users
-    users.deactivate_user(w.company.id, w.h3.id)
+    users.deactivate_user(w.admin, w.h3.id)
     for target, error in ((w.h1, Refused), (w.h3, Invalid), (outsider, Invalid)):
         before = snapshot(task.id)
         with pytest.raises(error):
@@ -256,6 +256,6 @@ def test_stale_version_is_a_conflict(any_db):
     stale = Task.get_by_id(task.id)
     workflow.complete(w.h1, task.id, NOW)
     with pytest.raises(Conflict, match="任务已被他人更新"):
-        workflow.bump(stale)
+        taskstate.bump(stale)
     assert isinstance(Conflict("x"), DomainError)
     assert Message.select().where(Message.user == w.h2.id).count() == 1

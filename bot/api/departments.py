@@ -1,10 +1,8 @@
 """Departments of the company."""
 from flask import g
 
-from bot.api.core import COMPANY, ApiModel, OutModel, Page, Str, page_of, paginate, route
-from store import directory, users as user_store
-
-ADMIN = ("company_admin",)
+from bot.api.core import COMPANY, ApiModel, OutModel, Page, Str, actor, page_of, paginate, route
+from store import directory
 
 
 class DepartmentIn(ApiModel):
@@ -22,11 +20,11 @@ def department_out(department) -> dict:
             "member_count": directory.member_count(g.company.id, department.id)}
 
 
-@route("POST", "/departments", auth=COMPANY, roles=ADMIN, body=DepartmentIn,
+@route("POST", "/departments", auth=COMPANY, body=DepartmentIn,
        response=DepartmentOut, status=201, tag="departments")
 def create_department(body: DepartmentIn):
     """Create a department"""
-    return department_out(user_store.create_department(g.company.id, body.name))
+    return department_out(directory.create_department(actor(), body.name))
 
 
 @route("GET", "/departments", auth=COMPANY, query=Page, response=page_of(DepartmentOut),
@@ -44,8 +42,8 @@ def get_department(department_id: int):
     return department_out(directory.get_department(g.company.id, department_id))
 
 
-@route("PATCH", "/departments/<id:department_id>", auth=COMPANY, roles=ADMIN, body=DepartmentIn,
+@route("PATCH", "/departments/<id:department_id>", auth=COMPANY, body=DepartmentIn,
        response=DepartmentOut, tag="departments")
 def rename_department(department_id: int, body: DepartmentIn):
     """Rename a department"""
-    return department_out(directory.rename_department(g.company.id, department_id, body.name))
+    return department_out(directory.rename_department(actor(), department_id, body.name))

@@ -245,17 +245,10 @@ def _act(action: str, task_id: int, call):
     try:
         call()
     except Refused as error:
-        if action == "urge" and error.detail is None:
-            error.detail = _next_urge(task_id)
+        if error.retry_at is not None and error.detail is None:
+            error.detail = {"next_allowed_at": iso(error.retry_at)}
         raise
     return detail(task_id)
-
-
-def _next_urge(task_id: int) -> dict | None:
-    current = workflow.load_flow(task_store.get_task(actor(), task_id)).current
-    if current is None or current.last_urged_at is None:
-        return None
-    return {"next_allowed_at": iso(current.last_urged_at + workflow.URGE_INTERVAL)}
 
 
 def _simple_action(action: str):

@@ -11,13 +11,12 @@ from datetime import datetime
 from flask import redirect, render_template, request, session, url_for
 
 from bot.pages import auth, bp
+from store import directory, workflow
 from store import me as me_store
 from store import tasks as task_store
-from store import users as user_store
-from store import workflow
 from store.db import utcnow
 from store.erp_kinds import CLEARED_AT, KINDS
-from store.errors import DomainError, Invalid, NotFound
+from store.errors import DomainError, NotFound
 
 STATES = {"pending": "未开始", "active": "待处理", "started": "处理中", "done": "已完成"}
 PRIORITIES = {"low": "低", "normal": "普通", "high": "高", "urgent": "紧急"}
@@ -89,20 +88,10 @@ def task_page(task_id: int):
     return _render_task(user, task_id)
 
 
-def _transfer_target(user, text: str):
-    found = user_store.find_users(user.company_id, text)
-    if not found:
-        raise Invalid(f"找不到同事「{text}」，请输入姓名或账号")
-    if len(found) > 1:
-        names = "、".join(f"{u.name}({u.account})" for u in found[:5])
-        raise Invalid(f"「{text}」对应多位同事：{names}，请输入账号")
-    return found[0]
-
-
 def _act(user, task_id: int, action: str, form) -> None:
     now = utcnow()
     if action == "transfer":
-        target = _transfer_target(user, form.get("to", "").strip())
+        target = directory.resolve_user(user, form.get("to", ""))
         workflow.transfer(user, task_id, target.id, now)
     elif action == "rollback":
         workflow.rollback(user, task_id, form.get("reason", ""), now)
