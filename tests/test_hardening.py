@@ -96,7 +96,8 @@ def test_a_fault_is_a_generic_500_logged_server_side(faulty_app, caplog):
         loop = client.post("/m/_recurses", data=b"[1]", content_type="application/json")
     assert api.status_code == 500 and api.json == {"error": "internal", "message": "服务器内部错误，请稍后再试",
                                                    "detail": None}
-    assert page.status_code == 500 and page.mimetype == "text/html" and "服务器内部错误" in page.get_data(as_text=True)
+    assert page.status_code == 500 and page.mimetype == "text/html"
+    assert "服务器内部错误" in page.get_data(as_text=True)
     assert loop.status_code == 500  # recursion that is not the body's fault is not a 400
     for response in (api, page, loop):
         body = response.get_data(as_text=True)
