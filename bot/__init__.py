@@ -21,6 +21,8 @@ def create_app(test_config: dict | None = None) -> Flask:
                       MAX_CONTENT_LENGTH=2 * 1024 * 1024)
     app.config.update({k: v for k, v in test_config.items() if k not in _SETTING_NAMES})
     app.json.ensure_ascii = False
+    from bot import hardening
+    hardening.register(app)  # cookie flags, headers on every response, 400/500 without traces
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
     logging.getLogger("peewee_migrate").setLevel(logging.WARNING)
 

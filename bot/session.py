@@ -63,15 +63,3 @@ class Session:
     def end(self) -> None:
         if self._data.pop("dialog", None) is not None:
             self._save()
-
-    # -- small per-user counters (rate limits) ---------------------------------------
-    def hit(self, name: str, window: int) -> int:
-        """Count one event under `name` in a fixed window of `window` seconds."""
-        key = f"{self._key}:{name}"
-        count = self._redis.incr(key)
-        if count == 1:
-            self._redis.expire(key, window)
-        return count
-
-    def hits(self, name: str) -> int:
-        return int(self._redis.get(f"{self._key}:{name}") or 0)

@@ -1,5 +1,7 @@
 """绑定 / 解绑: tie this WeChat user to an authorised Twork user by a one-time code, and
 the daily-digest preference (订阅摘要 / 退订摘要)."""
+from bot import throttle
+from bot.redis_conn import connect_redis
 from bot.router import Routes
 from handlers import texts
 from handlers.replies import answers_errors
@@ -9,10 +11,8 @@ from store.errors import Invalid
 routes = Routes()
 
 # A binding code is 8 characters from 31 symbols; 5 tries an hour per WeChat user keeps
-# guessing hopeless while leaving room for typos.
-MAX_WRONG_CODES = 5
-WRONG_CODE_WINDOW = 3600
-_WRONG = "bind-wrong"
+# guessing hopeless while leaving room for typos (bot.throttle's "bind" rule).
+MAX_WRONG_CODES = throttle.rule("bind").amount
 
 
 @routes.command("绑定", "bind", bound=False)
@@ -21,15 +21,17 @@ def bind(ctx):
     code = ctx.args.replace(" ", "")
     if not code:
         return texts.BIND_USAGE
-    if ctx.session.hits(_WRONG) >= MAX_WRONG_CODES:
+    redis = connect_redis(ctx.settings.REDIS_URL)
+    verdict = throttle.hit(redis, "bind", ctx.openid)  # counted before the code is checked
+    if verdict.unavailable:
+        return texts.SORRY
+    if not verdict.allowed:
         return texts.BIND_LOCKED
     try:
         user = users.bind_wechat(ctx.openid, code, ctx.now)
     except Invalid:
-        wrong = ctx.session.hit(_WRONG, WRONG_CODE_WINDOW)
-        if wrong >= MAX_WRONG_CODES:
-            return texts.BIND_LOCKED
-        return texts.BIND_FAILED.format(left=MAX_WRONG_CODES - wrong)
+        return texts.BIND_FAILED.format(left=verdict.remaining) if verdict.remaining else texts.BIND_LOCKED
+    throttle.reset(redis, "bind", ctx.openid)
     return texts.BOUND.format(name=user.name, company=user.company.name)
 
 

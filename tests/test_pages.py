@@ -1,14 +1,16 @@
 """The pages for the WeChat in-app browser: OAuth snsapi_base, the login page, the task page
 with its actions, my page."""
-import re
-from urllib.parse import parse_qs, urlencode, urlparse
+from urllib.parse import urlencode
 
 import pytest
+import time_machine
 
 from store import directory, erp, scenarios, users
 from store.models import Task, TaskLog, TaskNode
+from tests.conftest import make_app
 from tests.erp_samples import event, scenario_body
 from tests.factories import NOW, PASSWORD, drive, make_task, make_world
+from tests.page_support import bound, csrf, oauth, text
 
 
 @pytest.fixture
@@ -19,39 +21,6 @@ def world(app):
 @pytest.fixture
 def client(app):
     return app.test_client()
-
-
-def oauth(client, wechat_mock, openid, path="/m/login"):
-    """Open `path` as the WeChat user `openid`: follow the OAuth round trip like WeChat does."""
-    first = client.get(path)
-    assert first.status_code == 302, first.data
-    target = urlparse(first.headers["Location"])
-    assert target.netloc == "open.weixin.qq.com" and target.fragment == "wechat_redirect"
-    query = parse_qs(target.query)
-    assert query["scope"] == ["snsapi_base"] and query["appid"] == ["wxtest00000001"]
-    back = urlparse(query["redirect_uri"][0])
-    assert back.netloc == "twork.test"
-    args = parse_qs(back.query)
-    args.update(code=[wechat_mock.oauth_code(openid)], state=query["state"])
-    landed = client.get(back.path, query_string=urlencode(args, doseq=True))
-    assert landed.status_code == 302  # back to the page itself, without the single-use code
-    clean = urlparse(landed.headers["Location"])
-    assert "code=" not in clean.query
-    return client.get(clean.path, query_string=clean.query)
-
-
-def csrf(response) -> str:
-    return re.search(r'name="csrf_token" value="([^"]+)"', response.get_data(as_text=True)).group(1)
-
-
-def bound(client, wechat_mock, user, path, openid=None):
-    openid = openid or f"o-{user.account}"
-    users.bind_wechat_by_login(openid, "acme", user.account, PASSWORD, NOW)
-    return oauth(client, wechat_mock, openid, path)
-
-
-def text(response) -> str:
-    return response.get_data(as_text=True)
 
 
 # --- login -------------------------------------------------------------------------------
@@ -77,15 +46,22 @@ def test_login_needs_the_csrf_token(client, wechat_mock, world):
 
 
 def test_wrong_password_is_told_plainly_and_five_failures_lock_for_15_minutes(client, wechat_mock, world):
-    page = oauth(client, wechat_mock, "o-guess")
-    form = {"csrf_token": csrf(page), "company_code": "acme", "account": "alice", "password": "nope"}
-    first = client.post("/m/login", data=form)
-    assert first.status_code == 422 and users.BAD_LOGIN in text(first) and "还可尝试 4 次" in text(first)
-    for _ in range(4):
-        last = client.post("/m/login", data=form)
-    assert last.status_code == 429 and "15 分钟后再试" in text(last)
-    right = client.post("/m/login", data={**form, "password": PASSWORD})
-    assert right.status_code == 429 and users.user_for_openid("o-guess") is None
+    with time_machine.travel(NOW, tick=False) as clock:
+        page = oauth(client, wechat_mock, "o-guess")
+        form = {"csrf_token": csrf(page), "company_code": "acme", "account": "alice", "password": "nope"}
+        first = client.post("/m/login", data=form)
+        assert first.status_code == 422 and users.BAD_LOGIN in text(first) and "还可尝试 4 次" in text(first)
+        for _ in range(4):
+            last = client.post("/m/login", data=form)
+        assert last.status_code == 422 and users.BAD_LOGIN in text(last) and "15 分钟后再试" in text(last)
+        right = client.post("/m/login", data={**form, "password": PASSWORD})
+        assert right.status_code == 429 and "15 分钟后再试" in text(right)
+        assert users.user_for_openid("o-guess") is None
+        clock.shift(10 * 60)
+        assert "5 分钟后再试" in text(client.post("/m/login", data={**form, "password": PASSWORD}))
+        clock.shift(5 * 60 + 1)  # the first attempt left the window: one more try
+        assert client.post("/m/login", data={**form, "password": PASSWORD}).status_code == 303
+    assert users.user_for_openid("o-guess").id == world.alice.id
 
 
 def test_empty_fields_are_refused(client, wechat_mock, world):
@@ -113,6 +89,42 @@ def test_next_only_goes_to_our_pages(client, wechat_mock, world):
     assert response.status_code == 303 and response.headers["Location"].endswith("/m/me")
 
 
+HOSTILE_NEXT = ["/m/me\r\nSet-Cookie: planted=1", "/m/tasks/1\n", "/m/\revil", "//evil.example/",
+                "/\\evil.example", "/m/\\evil.example", "javascript:alert(1)", "/m/..//evil.example",
+                "/m/../../api/v1/companies", "https://evil.example/m/", "/m/ta sks", "/m/\tx"]
+
+
+@pytest.mark.parametrize("target", HOSTILE_NEXT)
+def test_a_hostile_next_falls_back_to_my_page(client, wechat_mock, world, target):
+    page = oauth(client, wechat_mock, "o-next", "/m/login?" + urlencode({"next": target}))
+    assert page.status_code == 200 and 'name="next" value="/m/me"' in text(page)
+    done = client.post("/m/login", data={"csrf_token": csrf(page), "company_code": "acme",
+                                         "account": "alice", "password": PASSWORD, "next": target})
+    assert done.status_code == 303 and done.headers["Location"] == "/m/me"
+    assert "planted" not in str(done.headers)
+
+
+def test_a_local_next_is_kept(client, wechat_mock, world):
+    page = oauth(client, wechat_mock, "o-next-ok")
+    done = client.post("/m/login", data={"csrf_token": csrf(page), "company_code": "acme", "account": "alice",
+                                         "password": PASSWORD, "next": "/m/tasks/12?from=menu"})
+    assert done.status_code == 303 and done.headers["Location"] == "/m/tasks/12?from=menu"
+
+
+def _session_cookie(response) -> str:
+    [cookie] = [c for c in response.headers.getlist("Set-Cookie") if c.startswith("session=")]
+    return cookie
+
+
+def test_the_session_cookie_is_lax_and_http_only_and_secure_behind_https(client, wechat_mock, world,
+                                                                      sqlite_db, redis_url):
+    cookie = _session_cookie(client.get("/m/login"))  # the OAuth state is kept in the cookie
+    assert "SameSite=Lax" in cookie and "HttpOnly" in cookie and "Secure" not in cookie
+    https_app = make_app(sqlite_db, redis_url, wechat_mock, PUBLIC_BASE_URL="https://twork.example")
+    cookie = _session_cookie(https_app.test_client().get("/m/login"))
+    assert "SameSite=Lax" in cookie and "HttpOnly" in cookie and "Secure" in cookie
+
+
 # --- the task page -----------------------------------------------------------------------
 
 def test_unbound_visitor_is_sent_to_login_and_back(client, wechat_mock, world):
@@ -137,6 +149,24 @@ def test_handler_opens_the_task_and_completes_their_node(client, wechat_mock, wo
     assert "已完成" in text(after)
     assert Task.get_by_id(task.id).current_seq == 2
     assert f"/m/tasks/{task.id}/withdraw" in text(after) or f"/m/tasks/{task.id}/urge" in text(after)
+
+
+SUBRESOURCE = {"Sec-Fetch-Site": "cross-site", "Sec-Fetch-Mode": "no-cors", "Sec-Fetch-Dest": "image"}
+FRAME = {"Sec-Fetch-Site": "same-origin", "Sec-Fetch-Mode": "navigate", "Sec-Fetch-Dest": "iframe"}
+PREFETCH = {"Sec-Fetch-Mode": "navigate", "Sec-Fetch-Dest": "document", "Sec-Purpose": "prefetch"}
+OPENED = {"Sec-Fetch-Site": "none", "Sec-Fetch-Mode": "navigate", "Sec-Fetch-Dest": "document",
+          "Sec-Fetch-User": "?1"}
+
+
+@pytest.mark.parametrize("headers", [SUBRESOURCE, FRAME, PREFETCH], ids=["img", "iframe", "prefetch"])
+def test_only_opening_the_task_page_starts_the_node(client, wechat_mock, world, headers):
+    task = make_task(world, nodes=[world.h1, world.h2])
+    bound(client, wechat_mock, world.h1, "/m/me")
+    node = TaskNode.get(TaskNode.task == task.id, TaskNode.seq == 1)
+    seen = client.get(f"/m/tasks/{task.id}", headers=headers)
+    assert seen.status_code == 200 and TaskNode.get_by_id(node.id).state == "active"
+    assert client.get(f"/m/tasks/{task.id}", headers=OPENED).status_code == 200
+    assert TaskNode.get_by_id(node.id).state == "started"
 
 
 def test_handler_transfers_by_name_and_rollback_needs_a_reason(client, wechat_mock, world):

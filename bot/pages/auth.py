@@ -1,6 +1,6 @@
 """Who is looking at a page: OAuth snsapi_base → openid → the bound Twork user; the login
-page that binds an openid by account + password + customer code; CSRF tokens and the
-throttle on failed logins.
+page that binds an openid by account + password + customer code (each attempt counted by
+bot.throttle before the password is checked, per WeChat user and per account); CSRF tokens.
 
 OAuth (snsapi_base, https://developers.weixin.qq.com/doc/service/api/webdev/access/api_snsaccesstoken): a page without an openid in the session sends the browser to
 WeChat's authorize URL with a random `state` kept in the session; WeChat sends it back
@@ -10,7 +10,6 @@ menu's fixed state makes one more silent snsapi_base round trip instead, which y
 visitor's own openid. After the exchange the page redirects to itself without the code,
 so a reload never replays a single-use code.
 """
-import hashlib
 import hmac
 import logging
 import secrets
@@ -18,7 +17,8 @@ from urllib.parse import quote, urlencode
 
 from flask import abort, current_app, redirect, render_template, request, session, url_for
 
-from bot import wechat_api
+from bot import throttle, wechat_api
+from bot.hardening import local_path
 from bot.pages import bp
 from store import users as user_store
 from store.db import utcnow
@@ -27,14 +27,14 @@ from store.errors import Invalid
 log = logging.getLogger(__name__)
 
 AUTHORIZE_URL = "https://open.weixin.qq.com/connect/oauth2/authorize"
-LOGIN_LIMIT = 5
-LOGIN_WINDOW = 15 * 60  # seconds
 OAUTH_ARGS = ("code", "state", "_o")
 
 TEXTS = {
     "fields": "请填写账号、密码和客户代码",
     "throttled": "登录失败次数过多，请 {minutes} 分钟后再试",
     "left": "（还可尝试 {left} 次）",
+    "last": "（失败次数过多，请 {minutes} 分钟后再试）",
+    "unavailable": "登录服务暂时不可用，请稍后再试",
     "csrf": "页面已过期，请刷新后重试",
     "oauth_failed": "微信授权失败，请从公众号菜单重新进入",
     "cookies": "无法完成微信授权：请在微信中打开，并允许保存 Cookie",
@@ -112,6 +112,21 @@ def current_user():
     return user, None
 
 
+def is_navigation() -> bool:
+    """Whether this GET is the person opening the page (a top-level navigation), so that it
+    may act for them. Browsers say so in Sec-Fetch-Mode/Dest; an <img>, a script, a frame
+    or a prefetch is not. A browser that sends neither header (an older in-app browser)
+    counts as navigating: the SameSite=Lax cookie already keeps cross-site subresource and
+    frame requests anonymous, so this is the second fence, not the only one."""
+    headers = request.headers
+    if "prefetch" in headers.get("Sec-Purpose", "") or headers.get("Purpose") == "prefetch":
+        return False
+    mode, dest = headers.get("Sec-Fetch-Mode"), headers.get("Sec-Fetch-Dest")
+    if mode is None and dest is None:
+        return True
+    return mode == "navigate" and dest in (None, "document")
+
+
 # --- CSRF --------------------------------------------------------------------------------
 
 def csrf_token() -> str:
@@ -130,49 +145,11 @@ def _csrf_in_templates():
     return {"csrf_token": csrf_token}
 
 
-# --- the failed-login throttle -----------------------------------------------------------
-
-def _throttle_keys(openid: str, company_code: str, account: str) -> list[str]:
-    """Per WeChat user, and per account (so that many WeChat users cannot share the guessing)."""
-    who = hashlib.sha256(f"{company_code.lower()}\0{account.lower()}".encode()).hexdigest()[:32]
-    return [f"twork:login-fail:openid:{openid}", f"twork:login-fail:account:{who}"]
-
-
-def _throttled(keys) -> int:
-    """Seconds until another attempt is allowed (0: allowed now)."""
-    redis = current_app.extensions["twork.redis"]
-    try:
-        for key in keys:
-            if int(redis.get(key) or 0) >= LOGIN_LIMIT:
-                return max(int(redis.ttl(key)), 1)
-    except Exception:  # Redis down: the password hash still stands between a guesser and an account
-        log.exception("login throttle unavailable")
-    return 0
-
-
-def _record_failure(keys) -> int:
-    """Count a failure; return how many attempts are left in the window."""
-    redis = current_app.extensions["twork.redis"]
-    counts = []
-    try:
-        for key in keys:
-            count = redis.incr(key)
-            if count == 1:  # the window starts at the first failure
-                redis.expire(key, LOGIN_WINDOW)
-            counts.append(count)
-    except Exception:
-        log.exception("login throttle unavailable")
-        return LOGIN_LIMIT
-    return max(LOGIN_LIMIT - max(counts), 0)
-
-
 # --- the login page ----------------------------------------------------------------------
 
 def _safe_next(value: str | None) -> str:
-    """Only our own pages: never an absolute URL or //host (an open redirect)."""
-    if value and value.startswith("/m/") and "//" not in value and "\\" not in value:
-        return value
-    return url_for("pages.me")
+    """Only our own pages (see bot.hardening.local_path); my page otherwise."""
+    return local_path(value, "/m/") or url_for("pages.me")
 
 
 def _login_page(openid: str, error: str | None = None, status: int = 200, form=None):
@@ -195,23 +172,22 @@ def login():
     password = request.form.get("password", "")
     if not form["account"] or not form["company_code"] or not password:
         return _login_page(openid, TEXTS["fields"], 422, form)
-    keys = _throttle_keys(openid, form["company_code"], form["account"])
-    wait = _throttled(keys)
-    if wait:
-        return _login_page(openid, TEXTS["throttled"].format(minutes=-(-wait // 60)), 429, form)
+    redis = current_app.extensions["twork.redis"]
+    mine = f"openid:{openid}"
+    verdict = throttle.hit(redis, "login", mine, throttle.account_key(form["company_code"], form["account"]))
+    if verdict.unavailable:
+        return _login_page(openid, TEXTS["unavailable"], 503, form)
+    if not verdict.allowed:
+        return _login_page(openid, TEXTS["throttled"].format(minutes=-(-verdict.retry_after // 60)),
+                           429, form)
     try:
         user = user_store.bind_wechat_by_login(openid, form["company_code"], form["account"],
                                                password, utcnow())
     except Invalid as error:
-        left = _record_failure(keys)
-        message = error.message + (TEXTS["left"].format(left=left) if left else "")
-        if not left:
-            message = TEXTS["throttled"].format(minutes=LOGIN_WINDOW // 60)
-        return _login_page(openid, message, 422 if left else 429, form)
-    try:
-        current_app.extensions["twork.redis"].delete(keys[0])
-    except Exception:
-        log.exception("login throttle unavailable")
+        left = (TEXTS["left"].format(left=verdict.remaining) if verdict.remaining
+                else TEXTS["last"].format(minutes=-(-verdict.retry_after // 60)))
+        return _login_page(openid, error.message + left, 422, form)
+    throttle.reset(redis, "login", mine)
     session["flash"] = TEXTS["bound"].format(name=user.name)
     return redirect(_safe_next(request.form.get("next")), code=303)
 

@@ -3,8 +3,9 @@
 The task page shows what store.tasks.task_detail returns and offers, as POST buttons, the
 actions store.workflow.allowed_actions lists for this viewer; each button calls the same
 store function as chat and the API, so a refusal is the same plain sentence everywhere.
-Looking at the page as the current handler starts the node (workflow.open_task), as the
-chat's 详情 does.
+Opening the page as the current handler starts the node (workflow.open_task), as the
+chat's 详情 does; only a top-level navigation does that (auth.is_navigation), never an
+<img> or a frame pointing at the page.
 """
 from datetime import datetime
 
@@ -81,10 +82,11 @@ def task_page(task_id: int):
     user, response = auth.current_user()
     if response is not None:
         return response
-    try:
-        workflow.open_task(user, task_id, utcnow())
-    except NotFound:
-        return auth.notice(NO_SUCH_TASK, 404)
+    if auth.is_navigation():
+        try:
+            workflow.open_task(user, task_id, utcnow())
+        except NotFound:
+            return auth.notice(NO_SUCH_TASK, 404)
     return _render_task(user, task_id)
 
 
