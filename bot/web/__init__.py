@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from flask import Blueprint, Flask, abort, g, redirect, render_template, request, session, url_for
 
 from store import accounts
+from store.errors import DomainError
 from store.models import Company
 
 bp = Blueprint("web", __name__, url_prefix="/app", template_folder="templates",
@@ -127,6 +128,13 @@ def _forbidden(_error):
                            message="你的角色不能使用这个页面。"), 403
 
 
+@bp.errorhandler(DomainError)
+def _refused(error: DomainError):
+    """A refusal no view placed next to a control (e.g. another company's id: not found)."""
+    return render_template("app/notice.html", title="无法完成", message=error.message,
+                           link=(url_for("web.home"), "返回工作台")), error.status
+
+
 def is_htmx() -> bool:
     return request.headers.get("HX-Request") == "true"
 
@@ -135,5 +143,10 @@ def register(app: Flask) -> None:
     if not app.config.get("SECRET_KEY"):
         from bot.pages import session_secret
         app.config["SECRET_KEY"] = session_secret(app.config["TWORK"])
+    # Flask's default is None (a key that exists, so setdefault would keep it).
+    if not app.config.get("SESSION_COOKIE_SAMESITE"):
+        app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
+    if app.config["TWORK"].PUBLIC_BASE_URL.startswith("https://"):
+        app.config["SESSION_COOKIE_SECURE"] = True
     from bot.web import auth, home, members, org, projects, scenarios, workflows  # noqa: F401
     app.register_blueprint(bp)

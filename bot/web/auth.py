@@ -41,7 +41,7 @@ def _start_session(user) -> None:
     session.clear()
     session[SESSION_USER] = user.id
     session[SESSION_STAMP] = accounts.session_stamp(user)
-    session.permanent = True
+    session.permanent = False  # ends with the browser
 
 
 def _wait_text(seconds: int) -> str:
