@@ -9,8 +9,8 @@ import pytest
 import time_machine
 
 from store import accounts, users
-from tests.factories import PASSWORD, make_user, make_world
-from tests.web_support import Console, as_user, text
+from tests.factories import PASSWORD, make_user
+from tests.web_support import Console, as_user, text, world  # noqa: F401
 
 def menu_of(response) -> str:
     page = text(response)
@@ -18,11 +18,6 @@ def menu_of(response) -> str:
 
 
 T0 = datetime(2026, 11, 30, 2, 0, tzinfo=timezone.utc)
-
-
-@pytest.fixture
-def world(app):
-    return make_world()
 
 
 @pytest.fixture

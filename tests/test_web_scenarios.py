@@ -7,18 +7,8 @@ import pytest
 
 from store import erp, scenario_trial, scenarios
 from store.models import ErpEvent, Scenario, Task
-from tests.factories import NOW, make_world
-from tests.web_support import as_user, text
-
-
-@pytest.fixture
-def world(app):
-    return make_world()
-
-
-@pytest.fixture
-def admin(app, world):
-    return as_user(app, world.admin)
+from tests.factories import NOW
+from tests.web_support import admin, as_user, text, world  # noqa: F401
 
 
 def scenario_form(world, **changes) -> dict:

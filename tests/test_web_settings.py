@@ -7,18 +7,8 @@ import pytest
 from store import projects as project_store, tasks, workflow
 from store.models import Company, Department, Project, Task, TaskNode, Template
 from store.reminders import digest_time, quiet_hours
-from tests.factories import NOW, make_task, make_world
-from tests.web_support import as_user, text
-
-
-@pytest.fixture
-def world(app):
-    return make_world()
-
-
-@pytest.fixture
-def admin(app, world):
-    return as_user(app, world.admin)
+from tests.factories import NOW, make_task
+from tests.web_support import admin, as_user, text, world  # noqa: F401
 
 
 # --- departments -------------------------------------------------------------------------

@@ -2,7 +2,9 @@
 CSRF token read from the page as a browser would."""
 import re
 
-from tests.factories import PASSWORD
+import pytest
+
+from tests.factories import PASSWORD, make_world
 
 _TOKEN = re.compile(r'name="csrf_token" value="([^"]+)"|"X-CSRF-Token": "([^"]+)"')
 
@@ -48,3 +50,14 @@ def as_user(app, user) -> Console:
     response = console.sign_in(user.account)
     assert response.status_code == 303, text(response)
     return console
+
+
+@pytest.fixture
+def world(app):
+    return make_world()
+
+
+@pytest.fixture
+def admin(app, world):
+    """The company admin's signed-in console."""
+    return as_user(app, world.admin)

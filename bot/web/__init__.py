@@ -139,6 +139,13 @@ def is_htmx() -> bool:
     return request.headers.get("HX-Request") == "true"
 
 
+def saved_then(target: str):
+    """After a save: htmx follows HX-Redirect; a plain form follows the 303."""
+    if is_htmx():
+        return "", 204, {"HX-Redirect": target}
+    return redirect(target, code=303)
+
+
 def register(app: Flask) -> None:
     if not app.config.get("SECRET_KEY"):
         from bot.pages import session_secret

@@ -7,7 +7,7 @@ import json
 
 from flask import g, redirect, render_template, request, url_for
 
-from bot.web import ADMIN, bp, is_htmx, require_role
+from bot.web import ADMIN, bp, is_htmx, require_role, saved_then
 from bot.web.editing import apply_row_action, rows
 from bot.web.paging import fetch_page
 from store import directory, projects as project_store, scenario_trial, scenarios as scenario_store
@@ -202,10 +202,7 @@ def scenarios_edit(scenario_id: int | None = None):
             scenario_store.update_scenario(g.user, scenario.id, _payload(form), utcnow())
     except DomainError as error:
         return _editor(scenario, form, {_error_key(error): error.message}, status=422)
-    target = url_for("web.scenarios", done=f"已保存场景「{form['name'].strip()}」")
-    if is_htmx():
-        return "", 204, {"HX-Redirect": target}
-    return redirect(target, code=303)
+    return saved_then(url_for("web.scenarios", done=f"已保存场景「{form['name'].strip()}」"))
 
 
 @bp.post("/settings/scenarios/preview")

@@ -1,9 +1,9 @@
 """工作流模板: the list, and an editor for a template's nodes (handler, items, days) with
 add / remove / reorder. Built-ins are shown read-only. Tasks copy a template's nodes when
 they are created, so editing one never changes running tasks (the page says so)."""
-from flask import g, redirect, render_template, request, url_for
+from flask import g, render_template, request, url_for
 
-from bot.web import ADMIN, bp, is_htmx, require_role
+from bot.web import ADMIN, bp, is_htmx, require_role, saved_then
 from bot.web.editing import apply_row_action, rows
 from bot.web.paging import slice_page
 from store import directory, projects as project_store
@@ -56,7 +56,4 @@ def workflows_edit(template_id: int | None = None):
             project_store.update_template(g.user, template.id, name=name, nodes=nodes, now=utcnow())
     except DomainError as error:
         return _editor(template, name, nodes, error.message, 422)
-    target = url_for("web.workflows", done=f"已保存模板「{name.strip()}」")
-    if is_htmx():
-        return "", 204, {"HX-Redirect": target}
-    return redirect(target, code=303)
+    return saved_then(url_for("web.workflows", done=f"已保存模板「{name.strip()}」"))
