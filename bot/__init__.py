@@ -55,7 +55,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     from bot.webhook import bp as webhook_bp
     app.register_blueprint(webhook_bp)
-    for extra in ("bot.api", "bot.pages"):
+    for extra in ("bot.api", "bot.pages", "bot.web"):
         try:
             module = __import__(extra, fromlist=["register"])
         except ModuleNotFoundError as missing:

@@ -53,6 +53,11 @@ class FakeWeChat:
             fields["EventKey"] = f"qrscene_{scene}"
         return self.push(fields, **kw)
 
+    def scan(self, scene: str, **kw) -> str:
+        """A follower scans a parametric QR code (an unfollowed user sends subscribe instead)."""
+        return self.push({"MsgType": "event", "Event": "SCAN", "EventKey": scene,
+                          "Ticket": "TICKET"}, **kw)
+
     def unsubscribe(self, **kw) -> str:
         return self.push({"MsgType": "event", "Event": "unsubscribe"}, **kw)
 

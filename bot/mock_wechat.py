@@ -1,7 +1,7 @@
 """A local HTTP mock of the WeChat API, for tests, the demo service and the local console.
 
 It answers the endpoints Twork calls (stable_token/token, template and customer-service messages, menu,
-OAuth code exchange) the way WeChat does as far as Twork can tell: tokens are checked (40001), a
+OAuth code exchange, temporary QR codes) the way WeChat does as far as Twork can tell: tokens are checked (40001), a
 `client_msg_id` resent within 10 minutes is accepted but delivered once, an OAuth code works once (40163).
 It records every call and every delivered message, and can be told to fail (`inject`, `invalidate_token`).
 
@@ -79,6 +79,7 @@ class MockWeChat:
             self._faults: list[dict] = []
             self._recent_client_msg_ids: dict[tuple[str, str], tuple[float, int]] = {}
             self._oauth_codes: dict[str, str | None] = {}  # code -> openid, None once used
+            self.qrcodes: dict[str, str] = {}  # ticket -> scene
             self._msgids = itertools.count(1_000_001)
 
     def sent_to(self, openid: str, template: str | None = None) -> list[dict]:
@@ -229,6 +230,24 @@ class MockWeChat:
             return {"errcode": 46003, "errmsg": "menu no exist"}
         return {"menu": self.menu}
 
+    def _qrcode_create(self, query, body):
+        error = self._token_error(query)
+        if error:
+            return error
+        scene = ((body.get("action_info") or {}).get("scene") or {}).get("scene_str")
+        if body.get("action_name") != "QR_STR_SCENE" or not scene or len(scene) > 64:
+            return {"errcode": 40097, "errmsg": "invalid args"}
+        ticket = "MOCKTICKET_" + secrets.token_hex(12)
+        with self._lock:
+            self.qrcodes[ticket] = scene
+        return {"ticket": ticket, "expire_seconds": int(body.get("expire_seconds") or 60),
+                "url": f"http://weixin.qq.com/q/{ticket}"}
+
+    def scene_of(self, url: str) -> str | None:
+        """The scene a QR code made here carries, read from its `url` (what a phone would scan)."""
+        with self._lock:
+            return self.qrcodes.get(url.rsplit("/", 1)[-1])
+
     def _oauth_access_token(self, query, body):
         error = self._bad_credentials(query.get("appid"), query.get("secret"))
         if error:
@@ -263,6 +282,7 @@ _ROUTES = {
     ("POST", "/cgi-bin/menu/create"): MockWeChat._menu_create,
     ("GET", "/cgi-bin/menu/get"): MockWeChat._menu_get,
     ("GET", "/sns/oauth2/access_token"): MockWeChat._oauth_access_token,
+    ("POST", "/cgi-bin/qrcode/create"): MockWeChat._qrcode_create,
 }
 
 

@@ -19,6 +19,7 @@ Official docs:
 - customer-service message: https://developers.weixin.qq.com/doc/offiaccount/Customer_Service/Customer_Service_Messages.html
 - OAuth code exchange: https://developers.weixin.qq.com/doc/service/api/webdev/access/api_snsaccesstoken
 - call limits: https://developers.weixin.qq.com/doc/service/Message_Management/API_Call_Limits.html
+- parametric QR codes: https://developers.weixin.qq.com/doc/offiaccount/Account_Management/Generating_a_Parametric_QR_Code.html
 """
 from __future__ import annotations
 
@@ -275,6 +276,13 @@ class TworkClient(WeChatClient):
     def create_menu(self, menu: dict) -> None:
         _check_result(self.post("menu/create", data=menu))
 
+    def create_qrcode(self, scene: str, expire_seconds: int) -> dict:
+        """A temporary QR code whose scan pushes SCAN (or subscribe) with EventKey = `scene`:
+        {"ticket", "expire_seconds", "url"}; `url` is what the QR image encodes."""
+        body = {"expire_seconds": expire_seconds, "action_name": "QR_STR_SCENE",
+                "action_info": {"scene": {"scene_str": scene}}}
+        return _check_result(self.post("qrcode/create", data=body))
+
     def get_menu(self) -> dict:
         """The current menu as WeChat returns it ({"menu": {...}, ...}); {} when none is set (46003)."""
         try:
@@ -283,6 +291,22 @@ class TworkClient(WeChatClient):
             if exc.errcode == 46003:
                 return {}
             raise
+
+
+# --- scan-to-bind ----------------------------------------------------------------------------------------
+
+BIND_SCENE_PREFIX = "bind:"  # scene_str is at most 64 characters; a binding code is 8
+
+
+def bind_scene(code: str) -> str:
+    return BIND_SCENE_PREFIX + code
+
+
+def code_from_scene(scene: str | None) -> str | None:
+    """The binding code a scanned scene carries, or None for any other scene."""
+    if scene and scene.startswith(BIND_SCENE_PREFIX):
+        return scene[len(BIND_SCENE_PREFIX):] or None
+    return None
 
 
 # --- factory ----------------------------------------------------------------------------------------------

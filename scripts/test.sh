@@ -33,4 +33,14 @@ if ! pg_up; then
   pg_up || { echo "PostgreSQL is not reachable on 127.0.0.1:5432 (user postgres, trust auth)" >&2; exit 1; }
 fi
 
+# The console's browser tests drive Debian's Chromium (Playwright never downloads a browser)
+# and need a Chinese font to render the pages as users see them.
+missing=""
+command -v chromium >/dev/null || missing=" chromium"
+fc-list 2>/dev/null | grep -qi "wenquanyi zen hei" || missing="$missing fonts-wqy-zenhei"
+if [ -n "$missing" ]; then
+  echo "installing${missing} from the system packages" >&2
+  as_root sh -c "apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $missing" >/dev/null
+fi
+
 exec .venv/bin/python -m pytest "$@"

@@ -93,9 +93,15 @@ def member_count(company_id: int, department_id: int) -> int:
 
 def list_users(company_id: int, *, department_id: int | None = None, role: str | None = None,
                active: bool | None = None, text: str | None = None, limit: int = 50,
-               offset: int = 0) -> list[User]:
-    """The company's users, filtered; `text` matches account or name."""
+               offset: int = 0, bound: bool | None = None) -> list[User]:
+    """The company's users, filtered; `text` matches account or name; `bound`: with or
+    without a WeChat binding."""
+    from store.models import WeChatBinding
     query = User.scoped(company_id)
+    if bound is not None:
+        with_binding = User.id.in_(WeChatBinding.select(WeChatBinding.user)
+                                   .where(WeChatBinding.company == company_id))
+        query = query.where(with_binding if bound else ~with_binding)
     if department_id is not None:
         query = query.where(User.department == department_id)
     if role is not None:
