@@ -53,10 +53,7 @@ def create_app(test_config: dict | None = None) -> App:
         from jobs.queue import enqueue_created_notifications
         enqueue_created_notifications(app.extensions["twork.redis"])
         if not db.is_closed():
-            try:
-                db.close()
-            except DATABASE_ERRORS:  # a connection cut by the server: drop it
-                db.obj._state.reset()
+            db.close()
 
     from bot.webhook import bp as webhook_bp
     app.register_blueprint(webhook_bp)

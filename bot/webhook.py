@@ -49,10 +49,6 @@ def receive():
         xml = wire.decrypt(current_app.extensions["twork.crypto"], raw, args,
                            compat=settings.WECHAT_COMPAT_MODE)
         msg = wire.parse(xml)
-    except wire.WireError as error:
-        return _refuse(error)
-
-    try:
         text = _answer_once(msg, raw, args)
     except wire.WireError as error:
         return _refuse(error)

@@ -6,28 +6,11 @@ import subprocess
 import sys
 
 import pytest
-import xmltodict
 
-from bot.router import Router, Routes
 from bot.settings import SettingsError, load_settings
-from handlers import ROUTES, texts
 from tests.conftest import TEST_AES_KEY, TEST_SETTINGS, fake_wechat, make_app
 from tests.test_webhook import claims
-
-
-def counting(app):
-    """A test command 计数 that records who asked and answers with a per-sender count."""
-    calls = []
-    extra = Routes()
-
-    @extra.command("计数", bound=False)
-    def count(ctx):
-        """计数 — test only"""
-        calls.append(ctx.openid)
-        return f"{ctx.openid}第{calls.count(ctx.openid)}次"
-
-    app.extensions["twork.router"] = Router(ROUTES[:-1] + [extra, ROUTES[-1]], texts)
-    return calls
+from tests.webhook_support import install as counting
 
 
 def text_xml(chat, content="计数", msg_id=424242, openid=None):
