@@ -2,10 +2,10 @@
 import logging
 import os
 
-from flask import Flask
+from bot.errors import DATABASE_ERRORS, App
 
 
-def create_app(test_config: dict | None = None) -> Flask:
+def create_app(test_config: dict | None = None) -> App:
     from bot.settings import SETTING_NAMES as _SETTING_NAMES, load_settings
     from bot.redis_conn import connect_redis
     from bot.router import Router
@@ -16,7 +16,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     settings_overrides = {k: v for k, v in test_config.items() if k.isupper() and k in _SETTING_NAMES}
     settings = load_settings(**settings_overrides)
 
-    app = Flask(__name__, instance_path=os.path.abspath("instance"))
+    app = App(__name__, instance_path=os.path.abspath("instance"))
     app.config.update(TESTING=settings.TESTING, JSON_AS_ASCII=False, TWORK=settings,
                       MAX_CONTENT_LENGTH=2 * 1024 * 1024)
     app.config.update({k: v for k, v in test_config.items() if k not in _SETTING_NAMES})
@@ -36,7 +36,8 @@ def create_app(test_config: dict | None = None) -> Flask:
     from handlers import texts
     from wechatpy.crypto import WeChatCrypto
 
-    app.extensions["twork.redis"] = connect_redis(settings.REDIS_URL)
+    # Short timeouts: a push must be answered within WeChat's 5 s even when Redis is down.
+    app.extensions["twork.redis"] = connect_redis(settings.REDIS_URL, fail_fast=True)
     app.extensions["twork.router"] = Router(handlers.ROUTES, texts)
     app.extensions["twork.crypto"] = (WeChatCrypto(settings.WECHAT_TOKEN, settings.WECHAT_AES_KEY,
                                                    settings.WECHAT_APPID)
@@ -44,7 +45,10 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     @app.before_request
     def _connect():
-        db.connect(reuse_if_open=True)
+        try:
+            db.connect(reuse_if_open=True)
+        except DATABASE_ERRORS:
+            pass  # the view's first query raises again, where its answer is decided
 
     @app.teardown_request
     def _close(_exc):

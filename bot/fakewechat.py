@@ -7,6 +7,7 @@ the reply. The tests drive the real webhook with it, and the local console
 """
 import hashlib
 import itertools
+import secrets
 import time
 import uuid
 
@@ -19,14 +20,19 @@ def sign(*parts: str) -> str:
     return hashlib.sha1("".join(sorted(parts)).encode("utf-8")).hexdigest()
 
 
+def msg_id_counter():
+    """MsgIds for one sender: a random start (below 2**54, WeChat's magnitude), so that two
+    consoles or drivers running at once, even in one process, never number alike."""
+    return itertools.count(secrets.randbelow(2 ** 53) + 2 ** 53)
+
+
 class FakeWeChat:
     """`post(query: dict, body: bytes) -> (status, body_text)` does the HTTP part."""
-
-    _msg_ids = itertools.count(int(time.time() * 1000))
 
     def __init__(self, post, *, token: str, appid: str = "wxdemo0001", aes_key: str | None = None,
                  openid: str = "oDemoUser0001", account: str = "gh_twork"):
         self.post = post
+        self._msg_ids = msg_id_counter()
         self.token = token
         self.appid = appid
         self.crypto = WeChatCrypto(token, aes_key, appid) if aes_key else None
@@ -83,10 +89,14 @@ class FakeWeChat:
         xml = self.message_xml(fields, openid, create_time) if raw is None else raw
         return self.post_xml(xml, query=query)
 
-    def post_xml(self, xml, *, query: dict | None = None) -> str:
+    def post_xml(self, xml, *, query: dict | None = None, encrypt: bool | None = None) -> str:
+        """`encrypt=False` posts in clear even in safe mode (what an attacker would try);
+        by default a safe-mode driver encrypts unless the query already says how."""
         query = dict(query or self.signed_query())
         body = xml.encode("utf-8") if isinstance(xml, str) else xml
-        if self.crypto is not None and "encrypt_type" not in query:
+        if encrypt is None:
+            encrypt = self.crypto is not None and "encrypt_type" not in query
+        if encrypt:
             envelope = self.crypto.encrypt_message(to_text(body), query["nonce"], query["timestamp"])
             encrypted = xmltodict.parse(envelope)["xml"]["Encrypt"]
             query["encrypt_type"] = "aes"

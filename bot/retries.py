@@ -1,36 +1,51 @@
-"""WeChat resends a push up to three times when our answer takes over 5 seconds
-(https://developers.weixin.qq.com/doc/offiaccount/Message_Management/Passive_user_reply_message.html).
+"""Acting on each WeChat push once, and accepting each plaintext signature once.
 
-Each push is claimed in Redis with SET NX before it is acted on, so it is acted on once;
-the rendered reply text is kept for a few minutes and every retry gets the same answer.
-A retry that arrives while the first attempt is still working waits briefly for it.
+WeChat resends a push up to three times when our answer takes over 5 seconds
+(https://developers.weixin.qq.com/doc/offiaccount/Message_Management/Passive_user_reply_message.html).
+Each push is claimed before it is acted on, so it is acted on once; the rendered reply
+text is kept for a few minutes and every retry gets the same answer. A retry that
+arrives while the first attempt is still working waits briefly for it.
+
+Claims are rows in the database (`store.pushclaims`, a unique key), not Redis keys: a
+push is only ever acted on with the database anyway, while a Redis restart without
+persistence, or a Redis outage between a push and its retry, would forget a claim and
+act twice. One indexed insert per push buys exactly-once whatever Redis does.
 """
+import hashlib
 import time
 
+from store import pushclaims
+from store.db import utcnow
+
 CLAIM_TTL = 300
-PENDING = b"\x00pending"
 
 
 class RetryGuard:
-    def __init__(self, redis, wait_seconds: float = 3.0):
-        self.redis = redis
+    def __init__(self, wait_seconds: float = 3.0):
         self.wait_seconds = wait_seconds
+
+    def accept_signature(self, timestamp: str, nonce: str, body: bytes, ttl: int) -> bool:
+        """False when this (timestamp, nonce) already signed a different body: a replayed
+        query string. The same body again is WeChat resending, and the claim answers it."""
+        digest = hashlib.sha256(body).hexdigest()
+        held = pushclaims.put_once(f"wx:sig:{timestamp}:{nonce}", digest, ttl, utcnow())
+        return held is None or held.value == digest
 
     def claim(self, key: str) -> bool:
         """True for the first delivery of this push, False for a retry."""
-        return bool(self.redis.set(key, PENDING, nx=True, ex=CLAIM_TTL))
+        return pushclaims.put_once(key, None, CLAIM_TTL, utcnow()) is None
 
     def remember(self, key: str, reply: str | None) -> None:
-        self.redis.set(key, (reply or "").encode("utf-8"), ex=CLAIM_TTL)
+        pushclaims.put(key, reply or "", CLAIM_TTL, utcnow())
 
     def previous_reply(self, key: str) -> str | None:
         """The reply given to the first delivery; None if it is still being worked on
         after `wait_seconds` (the retry then answers "success")."""
         deadline = time.monotonic() + self.wait_seconds
         while True:
-            value = self.redis.get(key)
-            if value is not None and value != PENDING:
-                return value.decode("utf-8")
-            if value is None or time.monotonic() > deadline:
+            row = pushclaims.get(key, utcnow())
+            if row is None or row.value is not None:
+                return row and row.value
+            if time.monotonic() > deadline:
                 return None
             time.sleep(0.05)

@@ -26,6 +26,8 @@ class Settings:
     WECHAT_APPID: str = ""
     WECHAT_APPSECRET: str = ""
     WECHAT_AES_KEY: str | None = None
+    # With an AES key, plaintext pushes are refused unless compatible mode is on (SPEC §11)
+    WECHAT_COMPAT_MODE: bool = False
     WECHAT_API_BASE: str = "https://api.weixin.qq.com"
     WECHAT_TEMPLATE_TASK: str = ""
     PUBLIC_BASE_URL: str = ""
@@ -58,6 +60,10 @@ def _problems(s: Settings) -> list[str]:
     if s.WECHAT_AES_KEY is not None and not re.fullmatch(r"[A-Za-z0-9]{43}", s.WECHAT_AES_KEY):
         problems.append("WECHAT_AES_KEY must be exactly 43 letters or digits "
                         f"(got {len(s.WECHAT_AES_KEY)} characters); leave it unset for plaintext mode")
+    if not isinstance(s.WECHAT_COMPAT_MODE, bool):
+        problems.append(f"WECHAT_COMPAT_MODE must be 0 or 1, got {s.WECHAT_COMPAT_MODE!r}")
+    elif s.WECHAT_COMPAT_MODE and not s.WECHAT_AES_KEY:
+        problems.append("WECHAT_COMPAT_MODE=1 needs WECHAT_AES_KEY (compatible mode is a safe-mode variant)")
     for name in ("WECHAT_API_BASE", "PUBLIC_BASE_URL"):
         value = getattr(s, name)
         if value and (urlparse(value).scheme not in ("http", "https") or not urlparse(value).netloc):
@@ -79,6 +85,9 @@ def load_settings(environ=None, **overrides) -> Settings:
             continue
         values[f.name] = raw.strip()
     values.update(overrides)
+    flag = values.get("WECHAT_COMPAT_MODE")
+    if isinstance(flag, str) and flag in ("0", "1"):
+        values["WECHAT_COMPAT_MODE"] = flag == "1"
     settings = Settings(**values)
     if settings.WECHAT_API_BASE:
         settings = settings.with_overrides(WECHAT_API_BASE=settings.WECHAT_API_BASE.rstrip("/"))

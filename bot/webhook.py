@@ -1,16 +1,21 @@
 """GET/POST /wechat: the official account's server URL.
 
-A straight line of named steps: verify → decrypt → parse → claim (retry dedupe) →
-dispatch → render. WeChat gives us 5 seconds, so nothing here calls the WeChat API or
-any other remote service; notifications caused by a command are enqueued after commit.
+A straight line of named steps: verify → decrypt → parse → replay check → claim (retry
+dedupe) → dispatch → render. WeChat gives us 5 seconds, so nothing here calls the WeChat
+API or any other remote service; notifications caused by a command are enqueued after
+commit. Every signed, well-formed push gets a real answer: with Redis down the claims
+move to the database, and with the database down the user is told nothing was done
+(a 500 would only make WeChat resend three times and then show its own error).
 """
 import logging
 
 from flask import Blueprint, current_app, jsonify, request
 
 from bot import wire
+from bot.errors import DATABASE_ERRORS
 from bot.retries import RetryGuard
 from bot.router import Ctx, normalize
+from bot.session import SessionBusy, SessionUnavailable, user_lock
 from store.db import utcnow
 
 log = logging.getLogger(__name__)
@@ -34,23 +39,45 @@ def verify_url():
 @bp.post("/wechat")
 def receive():
     settings = current_app.config["TWORK"]
-    request.max_content_length = wire.MAX_BODY
+    # One byte of slack: werkzeug's limited stream cuts a chunked body at the limit
+    # silently; wire.read_body sees the extra byte and refuses.
+    request.max_content_length = wire.MAX_BODY + 1
+    args = request.args
     try:
-        wire.verify_signature(settings.WECHAT_TOKEN, request.args, skew=settings.MAX_CLOCK_SKEW)
-        xml = wire.decrypt(current_app.extensions["twork.crypto"], request.get_data(), request.args)
+        wire.verify_signature(settings.WECHAT_TOKEN, args, skew=settings.MAX_CLOCK_SKEW)
+        raw = wire.read_body(request.stream)
+        xml = wire.decrypt(current_app.extensions["twork.crypto"], raw, args,
+                           compat=settings.WECHAT_COMPAT_MODE)
         msg = wire.parse(xml)
+        text = _answer_once(msg, raw, args)
     except wire.WireError as error:
         return _refuse(error)
-
-    guard = RetryGuard(current_app.extensions["twork.redis"])
-    key = wire.dedupe_key(msg)
-    if guard.claim(key):
-        text = _dispatch(msg)
-        guard.remember(key, text)
-    else:
-        text = guard.previous_reply(key)
-    body = wire.render(text, msg, current_app.extensions["twork.crypto"], request.args)
+    body = wire.render(text, msg, current_app.extensions["twork.crypto"], args)
     return body, 200, {"Content-Type": "application/xml; charset=utf-8"}
+
+
+def _answer_once(msg, raw: bytes, args) -> str | None:
+    """Claim the push and act on it, or give a retry the first delivery's reply."""
+    settings = current_app.config["TWORK"]
+    texts = current_app.extensions["twork.router"].texts
+    guard = RetryGuard()
+    key = wire.dedupe_key(msg)
+    try:
+        # msg_signature binds an encrypted body to its query; a plain signature does not.
+        if not wire.is_encrypted(args) and not guard.accept_signature(
+                args["timestamp"], args["nonce"], raw, ttl=2 * settings.MAX_CLOCK_SKEW):
+            raise wire.WireError(403, "signature already used for another body")
+        if not guard.claim(key):
+            return guard.previous_reply(key)
+    except DATABASE_ERRORS:
+        log.exception("database unavailable: push %s not claimed", key)
+        return texts.NOTHING_DONE
+    text = _dispatch(msg)
+    try:
+        guard.remember(key, text)
+    except DATABASE_ERRORS:  # a retry will get "success"; this answer still goes out
+        log.exception("could not keep the reply to %s", key)
+    return text
 
 
 def _context(msg) -> Ctx:
@@ -79,8 +106,16 @@ def _dispatch(msg) -> str | None:
     router = current_app.extensions["twork.router"]
     ctx = None
     try:
-        ctx = _context(msg)
-        return router.dispatch(ctx)
+        with user_lock(current_app.extensions["twork.redis"], msg.source):
+            ctx = _context(msg)
+            return router.dispatch(ctx)
+    except SessionUnavailable:
+        return router.texts.DIALOG_UNAVAILABLE
+    except SessionBusy:
+        return router.texts.BUSY
+    except DATABASE_ERRORS:
+        log.exception("database unavailable for openid=%s type=%s", msg.source, msg.type)
+        return router.texts.NOTHING_DONE
     except Exception:
         log.exception("handler failed for openid=%s type=%s text=%r", msg.source, msg.type,
                       ctx.text if ctx else None)

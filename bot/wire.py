@@ -20,6 +20,9 @@ MAX_REPLY_BYTES = 2000
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")
 _HOSTILE = re.compile(r"<!DOCTYPE|<!ENTITY", re.IGNORECASE)
 REQUIRED_FIELDS = ("ToUserName", "FromUserName", "CreateTime", "MsgType")
+# Fields read as text: a repeated or nested element parses to a list or dict instead.
+TEXT_FIELDS = REQUIRED_FIELDS + ("MsgId", "MsgID", "Content", "Recognition", "Event",
+                                 "EventKey", "Status", "MediaId", "PicUrl", "Format", "Ticket")
 
 
 class WireError(Exception):
@@ -46,6 +49,15 @@ def verify_signature(token: str, args, *, now: float | None = None, skew: int = 
         raise WireError(403, "timestamp outside the allowed window")
 
 
+def read_body(stream) -> bytes:
+    """At most MAX_BODY bytes of the request body (413 past that); a chunked body has no
+    Content-Length to refuse up front, so never read more than one byte beyond the limit."""
+    body = stream.read(MAX_BODY + 1)
+    if len(body) > MAX_BODY:
+        raise WireError(413, "body too large")
+    return body
+
+
 def _clean(body: bytes) -> str:
     if len(body) > MAX_BODY:
         raise WireError(413, "body too large")
@@ -59,11 +71,21 @@ def _clean(body: bytes) -> str:
     return _CONTROL.sub("", text)
 
 
-def decrypt(crypto: WeChatCrypto | None, body: bytes, args) -> str:
-    """The plain XML of a push; in safe mode checks `msg_signature` and decrypts."""
+def is_encrypted(args) -> bool:
+    return args.get("encrypt_type", "raw") == "aes"
+
+
+def decrypt(crypto: WeChatCrypto | None, body: bytes, args, *, compat: bool = False) -> str:
+    """The plain XML of a push; in safe mode checks `msg_signature` and decrypts.
+
+    In safe mode a push without encryption is refused: `signature` covers only the query
+    (token, timestamp, nonce), so anyone holding one logged query string could otherwise
+    post any body in clear and read the reply. Compatible mode accepts both, on purpose."""
+    if crypto is not None and not is_encrypted(args) and not compat:
+        raise WireError(403, "safe mode: unencrypted pushes are refused")
     text = _clean(body)
-    if crypto is None or args.get("encrypt_type", "raw") != "aes":
-        return text  # plaintext (or compatible-mode) push, already authenticated by `signature`
+    if crypto is None or not is_encrypted(args):
+        return text  # plaintext (or compatible-mode) push, authenticated by `signature` only
     try:
         plain = crypto.decrypt_message(text, args.get("msg_signature", ""),
                                        args.get("timestamp", ""), args.get("nonce", ""))
@@ -83,6 +105,8 @@ def parse(xml: str):
         data = msg._data
         if any(not isinstance(data.get(f), str) or not data.get(f) for f in REQUIRED_FIELDS):
             raise ValueError("missing field")
+        if any(not isinstance(data[f], str) for f in TEXT_FIELDS if data.get(f) is not None):
+            raise ValueError("repeated or nested field")
         int(data["CreateTime"])
         if data.get("MsgId") is not None:
             int(data["MsgId"])
@@ -92,13 +116,16 @@ def parse(xml: str):
 
 
 def dedupe_key(msg) -> str:
-    """Messages carry MsgId; events do not (id == 0), so use sender+time+event+key."""
+    """Messages carry MsgId; events do not (id == 0), so use sender+time+event+key.
+    The sender is part of every key: a MsgId is only known to be unique per user, and a
+    push claiming another user's MsgId must not receive that user's reply."""
     data = msg._data
+    sender = data.get("FromUserName")
     if data.get("MsgId"):
-        return f"wx:msg:{data['MsgId']}"
+        return f"wx:msg:{sender}:{data['MsgId']}"
     if data.get("MsgID"):  # TEMPLATESENDJOBFINISH: many can share one second
-        return f"wx:tsjf:{data['MsgID']}"
-    return "wx:evt:{}:{}:{}:{}".format(data.get("FromUserName"), data.get("CreateTime"),
+        return f"wx:tsjf:{sender}:{data['MsgID']}"
+    return "wx:evt:{}:{}:{}:{}".format(sender, data.get("CreateTime"),
                                        data.get("Event", ""), data.get("EventKey", ""))
 
 

@@ -15,6 +15,7 @@ from datetime import timedelta
 from enum import StrEnum
 
 from bot.router import Flow, Routes
+from bot.session import SessionUnavailable
 from handlers import texts
 from handlers.refs import task_ref
 from handlers.replies import answers_errors
@@ -39,7 +40,10 @@ def ask_reason(ctx, task) -> str:
     seq = late.needs_reason(ctx.user, task.id)
     if seq is None:
         return ""
-    FLOW.begin(ctx, LateReason.REASON, {"task_id": task.id, "number": task.number, "seq": seq})
+    try:
+        FLOW.begin(ctx, LateReason.REASON, {"task_id": task.id, "number": task.number, "seq": seq})
+    except SessionUnavailable:  # the completion stands; the reason can be asked another time
+        return ""
     return texts.LATE_ASK
 
 

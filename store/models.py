@@ -362,7 +362,17 @@ class Feedback(CompanyScoped):
     replied_at = UTCDateTimeField(null=True)
 
 
+class PushClaim(BaseModel):
+    """A WeChat push claimed, or a signature's timestamp+nonce seen, while Redis was
+    unreachable: the unique key makes the first writer win across every web process.
+    `value` is the reply (None while the first delivery is still being answered) or the
+    body digest of a signature."""
+    key = CharField(max_length=200, unique=True)
+    value = TextField(null=True)
+    expires_at = UTCDateTimeField(index=True)
+
+
 MODELS = [Company, ApiKey, Department, User, BindingCode, WeChatBinding, Project,
           ProjectMember, BusinessType, Template, Scenario, Task, TaskNode, TaskReceipt,
           TaskWatcher, TaskEditor, Comment, TaskLog, Message, Notification, ErpEvent,
-          Announcement, Feedback, ExtensionRequest, Leave]
+          Announcement, Feedback, ExtensionRequest, Leave, PushClaim]

@@ -1,0 +1,38 @@
+"""First-writer-wins keys with an expiry, in the database.
+
+The webhook keeps its retry claims and seen signatures in Redis; while Redis is
+unreachable it keeps them here instead, so that a push is still acted on once and a
+signature still used once. The unique key decides between concurrent writers.
+"""
+from datetime import datetime, timedelta
+
+from peewee import IntegrityError
+
+from store.db import db
+from store.models import PushClaim
+
+
+def put_once(key: str, value: str | None, ttl: int, now: datetime) -> PushClaim | None:
+    """Keep `value` under `key` for `ttl` seconds unless a live row already holds the key;
+    None when this call won, else that row."""
+    # Expired rows go first: they would block their key, and nothing else removes them.
+    PushClaim.delete().where(PushClaim.expires_at < now).execute()
+    try:
+        with db.atomic():
+            PushClaim.create(key=key, value=value, expires_at=now + timedelta(seconds=ttl))
+        return None
+    except IntegrityError:
+        return get(key, now)
+
+
+def get(key: str, now: datetime) -> PushClaim | None:
+    return PushClaim.get_or_none((PushClaim.key == key) & (PushClaim.expires_at >= now))
+
+
+def put(key: str, value: str | None, ttl: int, now: datetime) -> None:
+    """Set `key` to `value`, claimed or not."""
+    expires_at = now + timedelta(seconds=ttl)
+    updated = (PushClaim.update(value=value, expires_at=expires_at)
+               .where(PushClaim.key == key).execute())
+    if not updated and put_once(key, value, ttl, now) is not None:
+        PushClaim.update(value=value, expires_at=expires_at).where(PushClaim.key == key).execute()
