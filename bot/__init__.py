@@ -1,4 +1,7 @@
-"""The Flask application factory of Twork (webhook, admin API, pages)."""
+"""The Flask application factory of Twork (webhook, admin API, pages).
+
+Outside the demo (`DEMO` in the config, set by bot/demo.py) the app refuses to start without
+REDIS_URL and a database it can reach (bot/startup.py)."""
 import logging
 import os
 
@@ -7,7 +10,8 @@ from flask import Flask
 
 def create_app(test_config: dict | None = None) -> Flask:
     from bot.settings import SETTING_NAMES as _SETTING_NAMES, load_settings
-    from bot.redis_conn import connect_redis
+    from bot.redis_conn import connect_redis, in_process_redis
+    from bot.startup import require_services
     from bot.router import Router
     from store.db import db, init_db
     from store.schema import ensure_schema
@@ -28,13 +32,16 @@ def create_app(test_config: dict | None = None) -> Flask:
         os.makedirs(os.path.dirname(os.path.abspath(settings.DATABASE_URL[len("sqlite:///"):])),
                     exist_ok=True)
     database = init_db(settings.DATABASE_URL)
+    demo = bool(test_config.get("DEMO"))
+    if not demo:
+        require_services(settings, database)
     ensure_schema(database)
 
     import handlers
     from handlers import texts
     from wechatpy.crypto import WeChatCrypto
 
-    app.extensions["twork.redis"] = connect_redis(settings.REDIS_URL)
+    app.extensions["twork.redis"] = in_process_redis() if demo else connect_redis(settings.REDIS_URL)
     app.extensions["twork.router"] = Router(handlers.ROUTES, texts)
     app.extensions["twork.crypto"] = (WeChatCrypto(settings.WECHAT_TOKEN, settings.WECHAT_AES_KEY,
                                                    settings.WECHAT_APPID)
@@ -46,7 +53,7 @@ def create_app(test_config: dict | None = None) -> Flask:
 
     @app.teardown_request
     def _close(_exc):
-        from jobs.queue import enqueue_created_notifications
+        from bot.queues import enqueue_created_notifications
         enqueue_created_notifications(app.extensions["twork.redis"])
         if not db.is_closed():
             db.close()
