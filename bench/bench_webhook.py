@@ -9,7 +9,7 @@ WeChat's limit is 5 s per push; hostile bodies must be refused within 100 ms.
 import sys
 from datetime import datetime, timedelta, timezone
 
-from bench.common import make_app, summary, timed
+from bench.common import bench_app, summary, timed
 from bot.fakewechat import FakeWeChat
 from bot.mock_wechat import MockWeChat
 
@@ -27,8 +27,7 @@ def seed(now):
 
 def main(n: int = 300):
     from store.db import db
-    with MockWeChat() as mock:
-        app = make_app(mock)
+    with MockWeChat() as mock, bench_app(mock) as app:
         with db.connection_context():
             seed(datetime.now(timezone.utc))
         client = app.test_client()

@@ -1,4 +1,7 @@
-"""The Flask application factory of Twork (webhook, admin API, pages)."""
+"""The Flask application factory of Twork (webhook, admin API, pages).
+
+Outside the demo (`DEMO` in the config, set by bot/demo.py) the app refuses to start without
+REDIS_URL and a database it can reach (bot/startup.py)."""
 import logging
 import os
 
@@ -7,7 +10,8 @@ from bot.errors import DATABASE_ERRORS, App
 
 def create_app(test_config: dict | None = None) -> App:
     from bot.settings import SETTING_NAMES as _SETTING_NAMES, load_settings
-    from bot.redis_conn import connect_redis
+    from bot.redis_conn import connect_redis, in_process_redis
+    from bot.startup import require_services
     from bot.router import Router
     from store.db import db, init_db
     from store.schema import ensure_schema
@@ -30,6 +34,9 @@ def create_app(test_config: dict | None = None) -> App:
         os.makedirs(os.path.dirname(os.path.abspath(settings.DATABASE_URL[len("sqlite:///"):])),
                     exist_ok=True)
     database = init_db(settings.DATABASE_URL)
+    demo = bool(test_config.get("DEMO"))
+    if not demo:
+        require_services(settings, database)
     ensure_schema(database)
 
     import handlers
@@ -37,7 +44,8 @@ def create_app(test_config: dict | None = None) -> App:
     from wechatpy.crypto import WeChatCrypto
 
     # Short timeouts: a push must be answered within WeChat's 5 s even when Redis is down.
-    app.extensions["twork.redis"] = connect_redis(settings.REDIS_URL, fail_fast=True)
+    app.extensions["twork.redis"] = (in_process_redis() if demo
+                                     else connect_redis(settings.REDIS_URL, fail_fast=True))
     app.extensions["twork.router"] = Router(handlers.ROUTES, texts)
     app.extensions["twork.crypto"] = (WeChatCrypto(settings.WECHAT_TOKEN, settings.WECHAT_AES_KEY,
                                                    settings.WECHAT_APPID)
@@ -52,7 +60,7 @@ def create_app(test_config: dict | None = None) -> App:
 
     @app.teardown_request
     def _close(_exc):
-        from jobs.queue import enqueue_created_notifications
+        from bot.queues import enqueue_created_notifications
         enqueue_created_notifications(app.extensions["twork.redis"])
         if not db.is_closed():
             db.close()

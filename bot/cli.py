@@ -10,9 +10,6 @@ import argparse
 import json
 import os
 import sys
-from pathlib import Path
-
-DEMO_STATE = Path("instance/demo.json")
 
 
 def _settings():
@@ -39,6 +36,7 @@ def cmd_demo(args):
 
 def cmd_chat(args):
     from bot.console import run_console
+    from bot.demo import DEMO_STATE
     state = json.loads(DEMO_STATE.read_text()) if DEMO_STATE.exists() else {}
     run_console(url=args.url or state.get("webhook_url") or "http://127.0.0.1:8000/wechat",
                 token=args.token or os.environ.get("WECHAT_TOKEN") or state.get("token"),

@@ -1,15 +1,16 @@
 """Demo mode: the whole service on one machine with nothing to configure.
 
 SQLite file, a demo company with a few people, a project and tasks (made on first run),
-a local mock of the WeChat API that receives the template messages, and jobs run in
-this process when no REDIS_URL is set. `python -m bot chat` then talks to it.
+a local mock of the WeChat API that receives the template messages, an in-process Redis
+and jobs run inline in this process (the only place these stand-ins are allowed: the app is
+created with DEMO set). `python -m bot chat` then talks to it.
 """
 import json
 import logging
 import os
 from datetime import timedelta
+from pathlib import Path
 
-from bot.cli import DEMO_STATE
 from bot.mock_wechat import MockWeChat
 
 log = logging.getLogger("twork.demo")
@@ -22,6 +23,7 @@ DEMO = {
     "TWORK_PLATFORM_KEY": "demo-platform-key",
 }
 CONSOLE_OPENID = "oDemoUser0001"
+DEMO_STATE = Path("instance/demo.json")  # where `python -m bot chat` finds the running demo
 PASSWORD = "demo1234"
 
 
@@ -68,7 +70,7 @@ def seed(now):
 
 def run_demo(host: str = "127.0.0.1", port: int = 8000, database_url: str | None = None):
     from bot import create_app
-    from jobs.queue import enqueue_created_notifications
+    from bot.queues import enqueue_created_notifications
     from store.db import db, utcnow
     from store.users import create_api_key
 
@@ -81,8 +83,10 @@ def run_demo(host: str = "127.0.0.1", port: int = 8000, database_url: str | None
               or "sqlite:///instance/demo.sqlite3"}
     if os.environ.get("WECHAT_AES_KEY"):
         config["WECHAT_AES_KEY"] = os.environ["WECHAT_AES_KEY"]
-    os.environ.pop("REDIS_URL", None)  # demo jobs run in this process
-    app = create_app(config)
+    # The settings go through the environment, so that the jobs run inline read the same ones.
+    os.environ.update({name: value for name, value in config.items() if value})
+    os.environ.pop("REDIS_URL", None)
+    app = create_app({"DEMO": True})
     scheduler = _start_reminders(app)
 
     with db.connection_context():
@@ -112,14 +116,19 @@ Twork demo is running (SQLite: {config['DATABASE_URL']}; jobs run in this proces
 
 
 def _start_reminders(app):
-    """The demo is one process, so the scheduler's minute tick runs on a thread here and
-    its jobs run inline (production runs the `scheduler` and `worker` processes)."""
+    """The demo is one process, so the scheduler's minute runs on a thread here and its jobs
+    run inline (production runs the `scheduler` and `worker` processes)."""
     from apscheduler.schedulers.background import BackgroundScheduler
-    from jobs import notify
-    from jobs.scheduler import safe_tick
-    notify.configure(app.config["TWORK"])
+    from bot.queues import enqueue_minute
+    redis = app.extensions["twork.redis"]
+
+    def tick():
+        try:
+            enqueue_minute(redis)
+        except Exception:
+            log.exception("demo reminder tick failed")
+
     scheduler = BackgroundScheduler(timezone="UTC")
-    scheduler.add_job(safe_tick, "cron", args=[app.extensions["twork.redis"]], second=0,
-                      coalesce=True, max_instances=1)
+    scheduler.add_job(tick, "cron", second=0, coalesce=True, max_instances=1)
     scheduler.start()
     return scheduler

@@ -2,38 +2,38 @@
 
 `send_notification(id)` is the only code that talks to WeChat for a notification. It reloads
 the row, re-checks it (it may have been sent, dropped or rescheduled since it was enqueued),
-claims it with a guarded UPDATE so that two workers cannot both send it, sends it with
-`client_msg_id` = the row's dedupe key (WeChat itself drops a resend within 10 minutes), and
-records the outcome on the row:
+claims it (`store.outbox.claim`, a guarded UPDATE, so that two workers cannot both send it),
+sends it with `client_msg_id` = the row's dedupe key (WeChat itself drops a resend within 10
+minutes), and records the outcome through `store.outbox`:
 
     success                              -> sent (+ msgid, matched later by TEMPLATESENDJOBFINISH)
     token (after the client's one retry),
-    -1, 5xx, timeout, connection error   -> pending again, not_before = now + backoff(attempts);
-                                            failed with last_error after MAX_ATTEMPTS
-    45009 (daily quota)                  -> pending again until tomorrow 00:05 Beijing time
-    43004 (user unfollowed)              -> binding.followed = False (pauses the user), dropped
+    -1, 5xx, timeout, connection error   -> deferred: pending again, not_before = now + backoff;
+                                            failed after MAX_ATTEMPTS
+    45009 (daily quota)                  -> deferred until tomorrow 00:05 Beijing time
+    43004 (user unfollowed)              -> the user's binding paused, the row dropped
     config (40037 template, 47003 args,
     40003 openid, IP whitelist, ...)     -> failed at once, logged as an error; no retry
 
-Retries use RQ's own `Retry` (see RETRY): a deferred send raises `SendDeferred`, and RQ runs
-the job again after the matching interval. The row, not the RQ job, is the source of truth:
-the sweeper (`sweep_outbox`, every minute) re-enqueues every pending row that is due, and
-every claimed row whose worker died (a claim is a lease of LEASE seconds).
+Retries use RQ's own `Retry` (bot.queues.SEND_RETRY): a deferred send raises `SendDeferred`,
+and RQ runs the job again after the matching interval. The row, not the RQ job, is the source
+of truth: the sweeper (`sweep_outbox`, every minute) re-enqueues every pending row that is
+due, and every claimed row whose worker died (a claim is a lease).
 """
 from __future__ import annotations
 
-import contextlib
 import hashlib
 import logging
 import re
 from datetime import datetime, time as dtime, timedelta
 from zoneinfo import ZoneInfo
 
-from rq import Retry
-
+from bot.queues import NOTIFICATIONS, enqueue_send, get_queue
 from bot.wechat_api import WeChatAPIError, get_client
-from store.db import db, init_db, utcnow
-from store.models import Notification, Task, User, WeChatBinding
+from jobs.runtime import current_settings, job_connection, job_redis
+from store import outbox
+from store.db import utcnow
+from store.models import Notification
 
 log = logging.getLogger(__name__)
 
@@ -43,77 +43,12 @@ log = logging.getLogger(__name__)
 # thing = ≤20 characters, time = a date/time, phrase = ≤5 characters (WeChat's field types).
 TEMPLATE_KEYS = {"task": "thing1", "due": "time2", "from": "thing3", "state": "phrase4"}
 
-BACKOFF_BASE = 30  # seconds before the first retry
-BACKOFF_CAP = 3600
-MAX_ATTEMPTS = 8
-LEASE = timedelta(seconds=120)  # a claim older than this belongs to a dead worker
-# RQ's Retry may fire a moment before the row's not_before; don't bounce it to the sweeper.
-CLAIM_SLACK = timedelta(seconds=5)
 QUOTA_ZONE = ZoneInfo("Asia/Shanghai")  # WeChat's daily quotas reset at midnight Beijing time
-# Kinds that only make sense while their task is open (a finished task needs no reminder).
-OPEN_TASK_KINDS = frozenset({"due_soon", "overdue", "escalation"})
-
-
-def backoff(attempts: int) -> int:
-    """Seconds to wait after the `attempts`-th failed send: 30 s, 60 s, 120 s … capped at 1 h."""
-    return min(BACKOFF_CAP, BACKOFF_BASE * 2 ** max(attempts - 1, 0))
-
-
-# The RQ retry schedule mirrors backoff(); the job re-checks the row, so a mismatch is harmless.
-RETRY = Retry(max=MAX_ATTEMPTS - 1, interval=[backoff(n) for n in range(1, MAX_ATTEMPTS)])
+QUOTA_KEY = "twork:wx:quota_exhausted_until"
 
 
 class SendDeferred(Exception):
     """Raised after a retryable failure was recorded on the row, so that RQ's Retry re-runs the job."""
-
-
-# --- process setup --------------------------------------------------------------------------------
-
-_settings = None
-
-
-def configure(settings) -> None:
-    """Use these settings in this process (the worker's main, or a test); None forgets them."""
-    global _settings
-    _settings = settings
-
-
-def current_settings():
-    """The settings of this process, read from the environment on first use."""
-    global _settings
-    if _settings is None:
-        from bot.settings import load_settings
-        _settings = load_settings()
-    return _settings
-
-
-def ensure_db() -> None:
-    """Bind the models once per process when nothing bound them yet (a plain `rq worker`);
-    the worker's main and the tests bind them themselves."""
-    if db.obj is None:
-        init_db(current_settings().DATABASE_URL)
-
-
-@contextlib.contextmanager
-def job_connection():
-    """Open the DB connection for one job, and close it only if this job opened it."""
-    ensure_db()
-    opened = db.connect(reuse_if_open=True)
-    try:
-        yield
-    finally:
-        if opened and not db.is_closed():
-            db.close()
-
-
-def job_redis():
-    """The Redis of the running RQ job, else the one REDIS_URL names."""
-    from rq import get_current_job
-    job = get_current_job()
-    if job is not None:
-        return job.connection
-    from bot.redis_conn import connect_redis
-    return connect_redis(current_settings().REDIS_URL)
 
 
 # --- helpers ----------------------------------------------------------------------------------------
@@ -150,9 +85,6 @@ def _next_quota_day(now: datetime) -> datetime:
     return datetime.combine(tomorrow, dtime(0, 5), tzinfo=QUOTA_ZONE)
 
 
-QUOTA_KEY = "twork:wx:quota_exhausted_until"
-
-
 def _mark_quota_exhausted(now: datetime) -> None:
     """Tell every worker that WeChat's daily quota is spent until it resets."""
     until = _next_quota_day(now)
@@ -173,33 +105,6 @@ def _quota_exhausted_until(now: datetime) -> datetime | None:
     return until if until > now else None
 
 
-def _finish(note_id: int, **fields) -> bool:
-    """Record an outcome, only if we still hold the claim."""
-    return bool(Notification.update(**fields)
-                .where(Notification.id == note_id, Notification.status == "sending").execute())
-
-
-def _claim(note_id: int, now: datetime) -> bool:
-    """pending (and due) -> sending, or re-take a claim whose lease ran out. The WHERE makes
-    a second worker (or the sweeper's duplicate job) update nothing."""
-    due = (((Notification.status == "pending") & (Notification.not_before <= now + CLAIM_SLACK))
-           | ((Notification.status == "sending") & (Notification.not_before <= now)))
-    return bool(Notification.update(status="sending", attempts=Notification.attempts + 1,
-                                    not_before=now + LEASE)
-                .where((Notification.id == note_id) & due).execute())
-
-
-def _reason_to_drop(note: Notification) -> str | None:
-    user = User.get_or_none(User.id == note.user_id)
-    if user is None or not user.active:
-        return "user inactive"
-    if note.task_id and note.kind in OPEN_TASK_KINDS:
-        task = Task.get_or_none(Task.id == note.task_id)
-        if task is None or task.deleted_at is not None or task.status != "in_progress":
-            return "task no longer open"
-    return None
-
-
 # --- the jobs -----------------------------------------------------------------------------------------
 
 def send_notification(notification_id: int) -> str:
@@ -211,53 +116,44 @@ def send_notification(notification_id: int) -> str:
             return "missing"
         if note.status in ("sent", "dropped", "failed"):
             return f"already {note.status}"
-        if note.status == "pending" and note.not_before > now + CLAIM_SLACK:
+        if note.status == "pending" and note.not_before > now + outbox.CLAIM_SLACK:
             return "not due"  # the sweeper enqueues it once it is
         quota_back = _quota_exhausted_until(now)
         if quota_back is not None:
             # Another send hit 45009 today: wait without calling WeChat or using an attempt.
-            Notification.update(not_before=quota_back).where(
-                Notification.id == note.id, Notification.status == "pending").execute()
+            outbox.hold_until(note.id, quota_back)
             return "deferred: daily quota"
-        if not _claim(note.id, now):
+        note = outbox.claim(note.id, now)
+        if note is None:
             return "claimed elsewhere"
-        note = Notification.get_by_id(note.id)
-        reason = _reason_to_drop(note)
-        binding = WeChatBinding.get_or_none(WeChatBinding.user == note.user_id)
-        if reason is None and binding is None:
-            reason = "no WeChat binding"
-        elif reason is None and not binding.followed:
-            reason = "user does not follow the account"
+        reason = outbox.reason_to_drop(note)
         if reason:
-            # The Message row stays: the user still finds it in 消息.
-            _finish(note.id, status="dropped", last_error=reason)
+            outbox.mark_dropped(note.id, reason)
             return f"dropped: {reason}"
-        return _deliver(note, binding, now)
+        return _deliver(note, now)
 
 
-def _deliver(note: Notification, binding: WeChatBinding, now: datetime) -> str:
+def _deliver(note: Notification, now: datetime) -> str:
     settings = current_settings()
     try:
         msgid = get_client(settings).send_template(
-            binding.openid, settings.WECHAT_TEMPLATE_TASK, template_data(note.data or {}),
+            outbox.recipient(note), settings.WECHAT_TEMPLATE_TASK, template_data(note.data or {}),
             link_for(note, settings.PUBLIC_BASE_URL), client_msg_id(note.dedupe_key))
     except WeChatAPIError as error:
-        return _handle_error(note, binding, error, now)
+        return _handle_error(note, error, now)
     except Exception as error:
         # A bug or an unexpected library error: retry later like a transient fault, but
         # let RQ record the traceback.
-        _defer(note, now, f"{type(error).__name__}: {error}", backoff(note.attempts))
+        _defer(note, now, f"{type(error).__name__}: {error}", outbox.backoff(note.attempts))
         raise
-    _finish(note.id, status="sent", msgid=None if msgid is None else str(msgid), sent_at=utcnow(),
-            last_error=None)
+    outbox.mark_sent(note.id, msgid, utcnow())
     return "sent"
 
 
-def _handle_error(note: Notification, binding: WeChatBinding, error: WeChatAPIError, now) -> str:
+def _handle_error(note: Notification, error: WeChatAPIError, now) -> str:
     text = f"{error.errcode} {error.kind}: {error.errmsg}"[:500]
     if error.kind == "unfollowed":
-        WeChatBinding.update(followed=False).where(WeChatBinding.id == binding.id).execute()
-        _finish(note.id, status="dropped", last_error=text)
+        outbox.mark_unfollowed(note, text)
         log.info("user %s unfollowed (43004): notifications paused", note.user_id)
         return "dropped: unfollowed"
     if error.kind == "rate_limited" and error.errcode == 45009:
@@ -267,42 +163,31 @@ def _handle_error(note: Notification, binding: WeChatBinding, error: WeChatAPIEr
             return "deferred: daily quota"
         return "failed"
     if error.retryable:
-        if _defer(note, now, text, backoff(note.attempts)):
+        if _defer(note, now, text, outbox.backoff(note.attempts)):
             raise SendDeferred(f"notification {note.id}: {text}")
         return "failed"
     # config / window / other: retrying cannot help and would only burn quota.
-    _finish(note.id, status="failed", last_error=text)
+    outbox.mark_failed(note.id, text)
     log.error("notification %s failed permanently, fix the configuration: %s", note.id, text)
     return f"failed: {error.kind}"
 
 
 def _defer(note: Notification, now: datetime, text: str, delay_seconds: float) -> bool:
-    """Back to pending for a later attempt; failed once MAX_ATTEMPTS were made. True if deferred."""
-    if note.attempts >= MAX_ATTEMPTS:
-        _finish(note.id, status="failed", last_error=f"gave up after {note.attempts} attempts: {text}")
-        log.error("notification %s failed after %s attempts: %s", note.id, note.attempts, text)
-        return False
-    _finish(note.id, status="pending", not_before=now + timedelta(seconds=delay_seconds),
-            last_error=text)
-    log.warning("notification %s attempt %s failed (%s); next in %ss", note.id, note.attempts, text,
-                int(delay_seconds))
-    return True
-
-
-def enqueue_send(queue, notification_id: int):
-    """Enqueue one send with the retry schedule (jobs.queue should use this too)."""
-    return queue.enqueue(send_notification, notification_id, retry=RETRY)
+    if outbox.defer(note, now, text, delay_seconds):
+        log.warning("notification %s attempt %s failed (%s); next in %ss", note.id, note.attempts, text,
+                    int(delay_seconds))
+        return True
+    log.error("notification %s failed after %s attempts: %s", note.id, note.attempts, text)
+    return False
 
 
 def sweep_outbox(limit: int = 500) -> int:
     """The safety net, every minute: enqueue every due pending row and every expired claim.
     Enqueuing a row twice is harmless, the claim lets only one job send it."""
-    from jobs.queue import get_queue
-    from jobs.scans import find_due_notifications
     with job_connection():
-        ids = find_due_notifications(utcnow(), limit)
+        ids = outbox.find_due(utcnow(), limit)
     if ids:
-        queue = get_queue(job_redis(), "notifications")
+        queue = get_queue(job_redis(), NOTIFICATIONS)
         for note_id in ids:
             enqueue_send(queue, note_id)
     return len(ids)

@@ -1,4 +1,4 @@
-"""Periodic scans: which reminders are due, which outbox rows need a (re)send.
+"""Periodic scans: which reminders are due.
 
 Every function takes `now` and is a plain query plus `outbox.notify`, testable without a
 scheduler. They are safe to run twice, or in two schedulers at once: every reminder has a
@@ -19,6 +19,8 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timedelta
 
+from bot.queues import enqueue_created_notifications
+from jobs.runtime import job_connection, job_redis
 from store import reminders
 from store.db import utcnow
 from store.leaves import apply_leaves
@@ -31,18 +33,6 @@ log = logging.getLogger(__name__)
 DEFAULT_LEAD_HOURS = (24, 2)
 CATCH_UP = timedelta(days=1)  # how far back the at-deadline scans look (scheduler downtime)
 DAILY_WINDOW = timedelta(hours=1)
-# Fresh pending rows were enqueued by whoever created them; the sweeper waits this long
-# before it enqueues them again, so that the normal path is not doubled.
-SWEEP_GRACE = timedelta(seconds=60)
-
-
-def find_due_notifications(now: datetime, limit: int = 500, grace: timedelta = SWEEP_GRACE) -> list[int]:
-    """Outbox rows a sender should take now: pending and due (for `grace` already), or
-    claimed by a worker whose lease ran out (it died between claim and outcome)."""
-    due = (((Notification.status == "pending") & (Notification.not_before <= now - grace))
-           | ((Notification.status == "sending") & (Notification.not_before <= now)))
-    return [n.id for n in Notification.select(Notification.id).where(due)
-            .order_by(Notification.not_before).limit(limit)]
 
 
 def lead_hours(company: Company) -> list[int]:
@@ -188,10 +178,8 @@ def scan_all(now: datetime) -> dict[str, int]:
 
 def run_scans() -> dict[str, int]:
     """The scheduler's RQ job: run the scans, then hand the new rows to the senders."""
-    from jobs.notify import job_connection, job_redis
-    from jobs.queue import enqueue_created_notifications
     with job_connection():
         counts = scan_all(utcnow())
-    enqueue_created_notifications(job_redis())
+        enqueue_created_notifications(job_redis())
     log.info("scans queued %s", counts)
     return counts

@@ -1,20 +1,41 @@
 """The notification outbox: every notice a user gets is written here, in the same
 transaction as the change that causes it, as a Message (the user's 消息 list) and a
-Notification row (the WeChat push to send).
+Notification row (the WeChat push to send). Every later change of a row's state
+(claimed, sent, deferred, failed, dropped, a dead worker's claim re-taken) is a function
+here too; the sender job (jobs/notify.py) only calls them.
 
-Store code cannot enqueue RQ jobs (it imports nothing from the project), so `notify`
-remembers the ids it created in a context variable; the web request / job that called
-the store takes them with `take_created()` after the commit and enqueues the sends.
-Whatever is missed (Redis down, crash between commit and enqueue) is picked up by the
-sweeper, which re-enqueues every pending notification that is due.
+    pending --claim--> sending --sent--> sent
+       ^                  |----defer---> pending (not_before = now + backoff), failed after MAX_ATTEMPTS
+       |                  |----fail----> failed (configuration errors: no retry)
+       |                  '----drop----> dropped (user gone, unfollowed, task no longer open)
+       '-- a claim older than LEASE (its worker died) is claimed again
+
+Store code cannot enqueue RQ jobs (it imports nothing from the project), so `notify` hands
+the new row's id over only once the transaction that wrote it commits (peewee's
+`after_commit`, run on the outermost commit and dropped on its rollback). The caller (web
+request, job) takes the ids with `take_created()` and enqueues the sends. Whatever is missed
+(Redis down, crash between commit and enqueue) is found again by `find_due`, which the
+sweeper runs every minute.
 """
 from contextvars import ContextVar
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from peewee import IntegrityError
 
 from store.db import db, utcnow
-from store.models import Message, Notification
+from store.models import Message, Notification, Task, User, WeChatBinding
+
+BACKOFF_BASE = 30  # seconds before the first retry
+BACKOFF_CAP = 3600
+MAX_ATTEMPTS = 8
+LEASE = timedelta(seconds=120)  # a claim older than this belongs to a dead worker
+# RQ's Retry may fire a moment before the row's not_before; don't bounce it to the sweeper.
+CLAIM_SLACK = timedelta(seconds=5)
+# Fresh pending rows were enqueued by whoever created them; the sweeper waits this long
+# before it enqueues them again, so that the normal path is not doubled.
+SWEEP_GRACE = timedelta(seconds=60)
+# Kinds that only make sense while their task is open (a finished task needs no reminder).
+OPEN_TASK_KINDS = frozenset({"due_soon", "overdue", "escalation"})
 
 _created: ContextVar[list[int] | None] = ContextVar("twork_outbox_created", default=None)
 
@@ -38,18 +59,121 @@ def notify(company_id: int, user_id: int, kind: str, *, title: str, body: str = 
                                      title=title[:200], body=body, task=task_id)
             note.message = message
             note.save(only=[Notification.message])
+        note_id = note.id
+        db.after_commit(lambda: _remember(note_id))
+    return note
+
+
+def _remember(note_id: int) -> None:
     pending = _created.get()
     if pending is None:
         pending = []
         _created.set(pending)
-    pending.append(note.id)
-    return note
+    pending.append(note_id)
 
 
 def take_created() -> list[int]:
-    """The ids `notify` created in this context since the last call (then forgets them)."""
+    """The committed, still pending notifications `notify` created in this context since
+    the last call (then forgets them). peewee runs commit callbacks on the outermost commit
+    only, so the ids of a savepoint rolled back inside a committed transaction come along:
+    the check against the table drops them."""
     pending = _created.get()
     if not pending:
         return []
     _created.set([])
-    return list(pending)
+    ids = list(dict.fromkeys(pending))
+    found = {n.id for n in Notification.select(Notification.id)
+             .where(Notification.id.in_(ids), Notification.status == "pending")}
+    return [i for i in ids if i in found]
+
+
+def backoff(attempts: int) -> int:
+    """Seconds to wait after the `attempts`-th failed send: 30 s, 60 s, 120 s … capped at 1 h."""
+    return min(BACKOFF_CAP, BACKOFF_BASE * 2 ** max(attempts - 1, 0))
+
+
+def find_due(now: datetime, limit: int = 500, grace: timedelta = SWEEP_GRACE) -> list[int]:
+    """Rows a sender should take now: pending and due (for `grace` already), or claimed by
+    a worker whose lease ran out (it died between claim and outcome)."""
+    due = (((Notification.status == "pending") & (Notification.not_before <= now - grace))
+           | ((Notification.status == "sending") & (Notification.not_before <= now)))
+    return [n.id for n in Notification.select(Notification.id).where(due)
+            .order_by(Notification.not_before).limit(limit)]
+
+
+def claim(note_id: int, now: datetime) -> Notification | None:
+    """pending (and due) -> sending, or re-take a claim whose lease ran out; the claimed row,
+    or None. The WHERE makes a second worker (or the sweeper's duplicate job) update nothing."""
+    due = (((Notification.status == "pending") & (Notification.not_before <= now + CLAIM_SLACK))
+           | ((Notification.status == "sending") & (Notification.not_before <= now)))
+    taken = (Notification.update(status="sending", attempts=Notification.attempts + 1,
+                                 not_before=now + LEASE)
+             .where((Notification.id == note_id) & due).execute())
+    return Notification.get_by_id(note_id) if taken else None
+
+
+def _finish(note_id: int, **fields) -> bool:
+    """Record an outcome, only if the claim is still ours."""
+    return bool(Notification.update(**fields)
+                .where(Notification.id == note_id, Notification.status == "sending").execute())
+
+
+def mark_sent(note_id: int, msgid, now: datetime) -> bool:
+    return _finish(note_id, status="sent", msgid=None if msgid is None else str(msgid),
+                   sent_at=now, last_error=None)
+
+
+def mark_failed(note_id: int, error: str) -> bool:
+    """A failure retrying cannot fix (configuration): no further attempt."""
+    return _finish(note_id, status="failed", last_error=error[:500])
+
+
+def mark_dropped(note_id: int, reason: str) -> bool:
+    """Not to be sent; the Message row stays, so the user still finds it in 消息."""
+    return _finish(note_id, status="dropped", last_error=reason[:500])
+
+
+def mark_unfollowed(note: Notification, error: str) -> bool:
+    """43004: the user unfollowed the account. Pause every notice to them and drop this one."""
+    with db.atomic():
+        WeChatBinding.update(followed=False).where(WeChatBinding.user == note.user_id).execute()
+        return mark_dropped(note.id, error)
+
+
+def defer(note: Notification, now: datetime, error: str, delay_seconds: float) -> bool:
+    """Back to pending for a later attempt, or failed once MAX_ATTEMPTS were made.
+    True if deferred."""
+    if note.attempts >= MAX_ATTEMPTS:
+        mark_failed(note.id, f"gave up after {note.attempts} attempts: {error}")
+        return False
+    return _finish(note.id, status="pending", not_before=now + timedelta(seconds=delay_seconds),
+                   last_error=error[:500])
+
+
+def hold_until(note_id: int, until: datetime) -> bool:
+    """Postpone a pending row without spending an attempt (WeChat's daily quota is used up)."""
+    return bool(Notification.update(not_before=until)
+                .where(Notification.id == note_id, Notification.status == "pending").execute())
+
+
+def reason_to_drop(note: Notification) -> str | None:
+    """Why this notice must not be sent any more, or None: checked after the claim, since
+    the user or the task may have changed since it was written."""
+    user = User.get_or_none(User.id == note.user_id)
+    if user is None or not user.active:
+        return "user inactive"
+    if note.task_id and note.kind in OPEN_TASK_KINDS:
+        task = Task.get_or_none(Task.id == note.task_id)
+        if task is None or task.deleted_at is not None or task.status != "in_progress":
+            return "task no longer open"
+    binding = WeChatBinding.get_or_none(WeChatBinding.user == note.user_id)
+    if binding is None:
+        return "no WeChat binding"
+    if not binding.followed:
+        return "user does not follow the account"
+    return None
+
+
+def recipient(note: Notification) -> str:
+    """The openid the notice goes to (after `reason_to_drop` said it may be sent)."""
+    return WeChatBinding.get(WeChatBinding.user == note.user_id).openid

@@ -16,12 +16,12 @@ import time_machine
 
 from store.db import db as db_proxy, init_db
 from store.models import MODELS
+from tests.redis_claim import claimed_redis
 
 # Every test starts at this instant, whatever the wall clock says: a Wednesday morning in
 # Shanghai, mid-month, outside quiet hours. Tests that need another moment travel there.
 PINNED_NOW = datetime(2026, 12, 2, 10, 0, tzinfo=ZoneInfo("Asia/Shanghai"))
 
-REDIS_URL = os.environ.get("TWORK_TEST_REDIS", "redis://127.0.0.1:6379")
 PG_DSN = os.environ.get("TWORK_TEST_PG", "postgresql://postgres@127.0.0.1:5432")
 
 
@@ -42,20 +42,10 @@ def pinned_clock(request):
         yield traveller
 
 
-def _claim_redis_db() -> int:
-    admin = redis_lib.Redis.from_url(REDIS_URL + "/0")
-    for number in range(1, 16):
-        if admin.set(f"twork:test-db-claim:{number}", os.getpid(), nx=True, ex=3600):
-            return number
-    raise RuntimeError("no free Redis database number (1-15) for this test run")
-
-
 @pytest.fixture(scope="session")
 def redis_url():
-    number = _claim_redis_db()
-    yield f"{REDIS_URL}/{number}"
-    redis_lib.Redis.from_url(f"{REDIS_URL}/{number}").flushdb()
-    redis_lib.Redis.from_url(REDIS_URL + "/0").delete(f"twork:test-db-claim:{number}")
+    with claimed_redis() as url:
+        yield url
 
 
 @pytest.fixture
@@ -175,7 +165,7 @@ def safe_wx(safe_app):
 def worker(redis_conn):
     """Drain the RQ queues in-process with a real SimpleWorker (burst mode)."""
     from rq import SimpleWorker
-    from jobs.queue import get_queue
+    from bot.queues import get_queue
 
     def drain(*names):
         queues = [get_queue(redis_conn, n) for n in (names or ("notifications", "default"))]

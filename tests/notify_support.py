@@ -7,8 +7,8 @@ import pytest
 
 from bot.settings import load_settings
 from bot.wechat_api import clear_clients
-from jobs import notify
-from jobs.queue import enqueue_created_notifications
+from bot.queues import enqueue_created_notifications
+from jobs import runtime
 from store import outbox
 from store.models import Notification, WeChatBinding
 from tests.conftest import TEST_SETTINGS
@@ -27,10 +27,10 @@ def job_settings(sqlite_db, redis_url, redis_conn, wechat_mock):
     """The notification jobs of this process use the mock, the test Redis and the test DB."""
     outbox.take_created()
     settings = settings_for(sqlite_db, redis_url, wechat_mock)
-    notify.configure(settings)
+    runtime.configure(settings)
     clear_clients()
     yield settings
-    notify.configure(None)
+    runtime.configure(None)
     clear_clients()
 
 

@@ -5,7 +5,7 @@ import time
 import pytest
 
 from bot.api.erp import signature
-from jobs.queue import get_queue
+from bot.queues import get_queue
 from store import scenarios
 from store.models import ErpEvent, Notification, Scenario, Task
 from tests.erp_samples import MATCHING, NOT_MATCHING, SCENARIOS, event, scenario_body

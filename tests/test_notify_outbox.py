@@ -11,9 +11,10 @@ import time_machine
 from rq import Worker
 
 from jobs import notify
-from jobs.queue import enqueue_created_notifications, get_queue
-from jobs.scans import SWEEP_GRACE, find_due_notifications
-from store.db import utcnow
+from bot.queues import enqueue_created_notifications, enqueue_send, get_queue
+from store.outbox import LEASE, SWEEP_GRACE, find_due as find_due_notifications
+from store import outbox
+from store.db import db, utcnow
 from store.models import Message, Notification
 from tests.conftest import TEST_SETTINGS
 from tests.factories import drive
@@ -56,11 +57,11 @@ def test_claim_of_a_dead_worker_is_taken_over_after_its_lease(world, wechat_mock
     make_due_task(world, due=utcnow() + timedelta(days=2), created=utcnow())
     [row] = rows()
     # A worker claimed it and died before recording the outcome.
-    Notification.update(status="sending", attempts=1, not_before=utcnow() + notify.LEASE).execute()
+    Notification.update(status="sending", attempts=1, not_before=utcnow() + LEASE).execute()
     assert notify.send_notification(row.id) == "claimed elsewhere"
     assert find_due_notifications(utcnow()) == []
 
-    with time_machine.travel(utcnow() + notify.LEASE + timedelta(seconds=1), tick=True):
+    with time_machine.travel(utcnow() + LEASE + timedelta(seconds=1), tick=True):
         assert find_due_notifications(utcnow()) == [row.id]
         notify.sweep_outbox()
         worker()
@@ -90,7 +91,7 @@ def test_two_worker_processes_fetch_the_token_once(job_settings, sqlite_db, redi
     bind(world.h1)
     bind(world.h2)
     queue = get_queue(redis_conn, "notifications")
-    jobs = [notify.enqueue_send(queue, note_id) for note_id in [r.id for r in rows()]]
+    jobs = [enqueue_send(queue, note_id) for note_id in [r.id for r in rows()]]
     # A slow token endpoint makes both processes want a token at the same time.
     wechat_mock.inject("stable_token", delay=0.5)
     wechat_mock.inject("message/template/send", delay=0.1, times=100)
@@ -110,3 +111,71 @@ def test_two_worker_processes_fetch_the_token_once(job_settings, sqlite_db, redi
         job.refresh()
     assert len({job.worker_name for job in jobs}) == 2, "both processes sent"
     assert Worker.all(connection=redis_conn) == []  # both exited cleanly
+
+
+def _notice(world, key):
+    return outbox.notify(world.company.id, world.h1.id, "announcement", title=key, dedupe_key=key)
+
+
+class _Abort(Exception):
+    pass
+
+
+def test_only_committed_notifications_are_handed_to_the_workers(world, redis_conn):
+    outbox.take_created()
+    try:
+        with db.atomic():
+            _notice(world, "rolled-back")
+            raise _Abort
+    except _Abort:
+        pass
+    assert outbox.take_created() == []
+
+    with db.atomic():
+        kept = _notice(world, "kept")
+        try:
+            with db.atomic():  # a savepoint undone inside a transaction that commits
+                _notice(world, "savepoint-undone")
+                raise _Abort
+        except _Abort:
+            pass
+        assert outbox.take_created() == []  # nothing before the commit
+    assert outbox.take_created() == [kept.id]
+    assert [r.dedupe_key for r in rows()] == ["kept"]
+
+
+def test_a_rolled_back_id_reused_by_another_writer_is_not_enqueued_twice(world, redis_conn):
+    """SQLite gives the id of a rolled-back row to the next insert: the context that rolled
+    back must hand over nothing, not the other writer's row under its own dead id."""
+    import threading
+    outbox.take_created()
+    try:
+        with db.atomic():
+            dead = _notice(world, "dead").id
+            raise _Abort
+    except _Abort:
+        pass
+    other = {}
+
+    def other_request():
+        other["id"] = _notice(world, "other").id
+        other["enqueued"] = enqueue_created_notifications(redis_conn)
+        db.close()
+
+    thread = threading.Thread(target=other_request)
+    thread.start()
+    thread.join()
+    assert other == {"id": dead, "enqueued": 1}  # the id came back, with its own hand-off
+    assert enqueue_created_notifications(redis_conn) == 0
+    assert get_queue(redis_conn, "notifications").count == 1
+
+
+def test_the_sender_changes_rows_only_through_the_outbox(world):
+    """jobs/ record outcomes through store.outbox: no query of their own writes a Notification."""
+    import ast
+    for path in (ROOT / "jobs").glob("*.py"):
+        tree = ast.parse(path.read_text())
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Attribute) and node.attr in ("update", "insert", "delete", "create") \
+                    and isinstance(node.value, ast.Name) and node.value.id in ("Notification", "WeChatBinding"):
+                raise AssertionError(f"{path.name}:{node.lineno} writes {node.value.id} directly")

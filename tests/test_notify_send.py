@@ -7,9 +7,10 @@ from datetime import timedelta
 import pytest
 from rq import Retry
 
+from bot.queues import SEND_RETRY, enqueue_send, get_queue
 from bot.wechat_api import clear_clients
-from jobs import notify
-from jobs.queue import get_queue
+from jobs import notify, runtime
+from store import outbox
 from store.db import utcnow
 from store.models import Notification, WeChatBinding
 from tests.notify_support import *  # noqa: F401,F403
@@ -82,29 +83,29 @@ def test_token_rejected_again_after_the_retry_backs_off(world, note, wechat_mock
 
 def test_server_error_backs_off_exponentially_then_fails(world, note, wechat_mock):
     wechat_mock.inject(SEND, http_status=500, times=100)
-    for attempt in range(1, notify.MAX_ATTEMPTS):
+    for attempt in range(1, outbox.MAX_ATTEMPTS):
         Notification.update(not_before=utcnow()).where(Notification.id == note.id).execute()
         with pytest.raises(notify.SendDeferred):
             run(note.id)
         row = reload(note)
         assert row.status == "pending" and row.attempts == attempt
         wait = (row.not_before - utcnow()).total_seconds()
-        assert abs(wait - notify.backoff(attempt)) < 3
+        assert abs(wait - outbox.backoff(attempt)) < 3
     Notification.update(not_before=utcnow()).where(Notification.id == note.id).execute()
 
     assert run(note.id) == "failed"
 
     row = reload(note)
-    assert row.status == "failed" and row.attempts == notify.MAX_ATTEMPTS
+    assert row.status == "failed" and row.attempts == outbox.MAX_ATTEMPTS
     assert "gave up after 8 attempts" in row.last_error and "transient" in row.last_error
     assert received(wechat_mock, world.h1) == []
     assert run(note.id) == "already failed"
 
 
 def test_backoff_doubles_from_30_seconds_up_to_an_hour():
-    assert [notify.backoff(n) for n in range(1, 10)] == [30, 60, 120, 240, 480, 960, 1920, 3600, 3600]
-    assert notify.RETRY.max == notify.MAX_ATTEMPTS - 1
-    assert notify.RETRY.intervals[:3] == [30, 60, 120]
+    assert [outbox.backoff(n) for n in range(1, 10)] == [30, 60, 120, 240, 480, 960, 1920, 3600, 3600]
+    assert SEND_RETRY.max == outbox.MAX_ATTEMPTS - 1
+    assert SEND_RETRY.intervals[:3] == [30, 60, 120]
 
 
 def test_system_busy_is_retried_later(world, note, wechat_mock):
@@ -158,7 +159,7 @@ def test_configuration_error_fails_loudly_without_retry(world, note, wechat_mock
 
 def test_slow_wechat_times_out_and_the_retry_is_deduplicated_by_client_msg_id(
         world, note, wechat_mock, sqlite_db, redis_url):
-    notify.configure(settings_for(sqlite_db, redis_url, wechat_mock, WECHAT_TIMEOUT=(1, 0.3)))
+    runtime.configure(settings_for(sqlite_db, redis_url, wechat_mock, WECHAT_TIMEOUT=(1, 0.3)))
     clear_clients()
     wechat_mock.inject(SEND, delay=0.8)  # WeChat got it, our read timed out
 
@@ -196,7 +197,7 @@ def test_two_workers_racing_on_one_row_send_it_once(world, note, wechat_mock):
 def test_retryable_failure_is_scheduled_again_by_rq_retry(world, note, wechat_mock, redis_conn, worker):
     wechat_mock.inject(SEND, http_status=502)
     queue = get_queue(redis_conn, "notifications")
-    job = notify.enqueue_send(queue, note.id)
+    job = enqueue_send(queue, note.id)
     worker()
     assert job.id in queue.scheduled_job_registry.get_job_ids()
     assert reload(note).status == "pending"
@@ -218,7 +219,7 @@ def test_long_dedupe_keys_become_a_stable_short_client_msg_id():
     assert notify.client_msg_id(long) != long and len(notify.client_msg_id(long)) <= 64
     assert notify.client_msg_id("digest:3:2026-12-01") == "digest:3:2026-12-01"
     assert notify.client_msg_id("x" * 65).startswith("h")
-    assert isinstance(notify.RETRY, Retry)
+    assert isinstance(SEND_RETRY, Retry)
 
 
 def test_task_finished_before_the_reminder_went_out_drops_it(world, wechat_mock):

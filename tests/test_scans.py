@@ -8,6 +8,7 @@ import pytest
 from jobs import scans
 from store.db import db
 from store.models import Company, Notification, Scenario, Task, User
+from store import outbox
 from store.outbox import take_created
 from tests.factories import drive, make_task, make_world
 from tests.notify_support import *  # noqa: F401,F403
@@ -142,10 +143,10 @@ def test_sweeper_query_finds_due_rows_only(world):
     now = local(12, 2, 15)
     make_due_task(world, local(12, 5, 15))
     Notification.update(not_before=now).execute()
-    assert scans.find_due_notifications(now) == []
-    assert len(scans.find_due_notifications(now + timedelta(minutes=2))) == 1
+    assert outbox.find_due(now) == []
+    assert len(outbox.find_due(now + timedelta(minutes=2))) == 1
     Notification.update(status="sent").execute()
-    assert scans.find_due_notifications(now + timedelta(minutes=2)) == []
+    assert outbox.find_due(now + timedelta(minutes=2)) == []
 
 
 @pytest.fixture

@@ -6,8 +6,8 @@ from datetime import timedelta
 import time_machine
 from apscheduler.schedulers.blocking import BlockingScheduler
 
+from bot.queues import RUN_SCANS, SWEEP_OUTBOX, enqueue_minute, get_queue
 from jobs import scheduler
-from jobs.queue import get_queue
 from jobs.scans import run_scans
 from store.db import utcnow
 from tests.notify_support import *  # noqa: F401,F403
@@ -19,15 +19,15 @@ def queued(redis_conn, name="default"):
 
 
 def test_tick_only_enqueues_the_scans_and_the_sweeper(redis_conn):
-    assert scheduler.tick(redis_conn, local(12, 2, 9, 0)) is True
-    assert queued(redis_conn) == [scheduler.SCANS, scheduler.SWEEP]
+    assert enqueue_minute(redis_conn, local(12, 2, 9, 0)) is True
+    assert queued(redis_conn) == [RUN_SCANS, SWEEP_OUTBOX]
 
 
 def test_second_scheduler_in_the_same_minute_enqueues_nothing(redis_conn):
     now = local(12, 2, 9, 0)
-    assert scheduler.tick(redis_conn, now) is True
-    assert scheduler.tick(redis_conn, now + timedelta(seconds=20)) is False
-    assert scheduler.tick(redis_conn, now + timedelta(minutes=1)) is True
+    assert enqueue_minute(redis_conn, now) is True
+    assert enqueue_minute(redis_conn, now + timedelta(seconds=20)) is False
+    assert enqueue_minute(redis_conn, now + timedelta(minutes=1)) is True
     assert len(queued(redis_conn)) == 4
 
 
@@ -37,7 +37,7 @@ def test_two_schedulers_ticking_at_once_enqueue_one_set(redis_conn):
 
     def tick():
         barrier.wait()
-        results.append(scheduler.tick(redis_conn, local(12, 2, 9, 0)))
+        results.append(enqueue_minute(redis_conn, local(12, 2, 9, 0)))
 
     threads = [threading.Thread(target=tick) for _ in range(8)]
     for t in threads:
@@ -45,7 +45,7 @@ def test_two_schedulers_ticking_at_once_enqueue_one_set(redis_conn):
     for t in threads:
         t.join()
     assert sorted(results) == [False] * 7 + [True]
-    assert queued(redis_conn) == [scheduler.SCANS, scheduler.SWEEP]
+    assert queued(redis_conn) == [RUN_SCANS, SWEEP_OUTBOX]
 
 
 def test_scheduler_is_a_blocking_scheduler_ticking_every_minute(redis_conn):
@@ -69,8 +69,8 @@ def test_ticks_drive_reminders_end_to_end_and_twice_is_harmless(world, wechat_mo
     at = due - timedelta(hours=23)
     with time_machine.travel(at, tick=True):
         # Two schedulers whose locks both missed (e.g. clocks a minute apart): the work runs twice.
-        scheduler.tick(redis_conn, at)
-        scheduler.tick(redis_conn, at + timedelta(minutes=1))
+        enqueue_minute(redis_conn, at)
+        enqueue_minute(redis_conn, at + timedelta(minutes=1))
         worker()
         worker()
     # The sweeper also sent the creation notice nobody had enqueued.

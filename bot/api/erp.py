@@ -26,8 +26,7 @@ from rq.exceptions import NoSuchJobError
 from rq.job import Job
 
 from bot.api.core import COMPANY, PUBLIC, ApiError, ApiModel, Id, OutModel, actor, now, route
-from jobs.erp import INGEST_BATCH
-from jobs.queue import get_queue
+from bot.queues import INGEST_BATCH, get_queue
 from store import erp, users as user_store
 from store.conditions import OPS, OPS_BY_TYPE
 from store.erp_kinds import KINDS

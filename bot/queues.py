@@ -1,0 +1,73 @@
+"""Putting work on the RQ queues: the hand-off of committed outbox rows, the ERP batches and
+the scheduler's minute of work.
+
+Jobs are named by their dotted path, as RQ allows, so that nothing in `bot/` imports job
+code: `jobs` import `bot` (settings, Redis, the WeChat client), never the other way round.
+tests/test_import_graph.py checks that every name here is a job function.
+
+With the demo's in-process Redis the queue runs each job inline, in this process.
+"""
+import logging
+from datetime import datetime
+
+from rq import Queue, Retry
+
+from bot.redis_conn import is_fake
+from store import outbox
+from store.db import utcnow
+
+log = logging.getLogger(__name__)
+
+SEND_NOTIFICATION = "jobs.notify.send_notification"
+SWEEP_OUTBOX = "jobs.notify.sweep_outbox"
+RUN_SCANS = "jobs.scans.run_scans"
+INGEST_BATCH = "jobs.erp.ingest_batch"
+
+NOTIFICATIONS, DEFAULT = "notifications", "default"
+
+# RQ's retry schedule mirrors the outbox's backoff; the job re-checks the row, so a
+# mismatch is harmless.
+SEND_RETRY = Retry(max=outbox.MAX_ATTEMPTS - 1,
+                   interval=[outbox.backoff(n) for n in range(1, outbox.MAX_ATTEMPTS)])
+TICK_LOCK_TTL = 90  # seconds; longer than a tick, shorter than two
+TICK_JOB_TIMEOUT = 300
+
+
+def get_queue(redis, name: str = DEFAULT) -> Queue:
+    return Queue(name, connection=redis, is_async=not is_fake(redis))
+
+
+def enqueue_send(queue: Queue, notification_id: int):
+    """Enqueue one send with the retry schedule."""
+    return queue.enqueue(SEND_NOTIFICATION, notification_id, retry=SEND_RETRY)
+
+
+def enqueue_created_notifications(redis) -> int:
+    """Enqueue a send for each notification committed in this context. A failure here
+    loses nothing: the rows stay pending and the sweeper enqueues them later."""
+    ids = outbox.take_created()
+    if not ids:
+        return 0
+    try:
+        queue = get_queue(redis, NOTIFICATIONS)
+        for note_id in ids:
+            enqueue_send(queue, note_id)
+    except Exception:
+        log.exception("could not enqueue notifications %s; the sweeper will retry", ids)
+        return 0
+    return len(ids)
+
+
+def enqueue_minute(redis, now: datetime | None = None) -> bool:
+    """One minute's periodic work: enqueue the scans and the outbox sweeper unless another
+    scheduler did already for this minute (a short Redis lock per minute). True when this
+    call enqueued them."""
+    now = now or utcnow()
+    minute = now.strftime("%Y%m%d%H%M")
+    if not redis.set(f"twork:scheduler:tick:{minute}", "1", nx=True, ex=TICK_LOCK_TTL):
+        return False
+    queue = get_queue(redis, DEFAULT)
+    # Job ids name the minute: readable in rq-dashboard (RQ ids allow no ':').
+    queue.enqueue(RUN_SCANS, job_id=f"scans-{minute}", job_timeout=TICK_JOB_TIMEOUT, result_ttl=3600)
+    queue.enqueue(SWEEP_OUTBOX, job_id=f"sweep-{minute}", job_timeout=TICK_JOB_TIMEOUT, result_ttl=3600)
+    return True
