@@ -74,6 +74,7 @@ class Dialog:
 class Session:
     def __init__(self, redis, openid: str):
         self._redis = redis
+        self.redis = redis  # the connection this session lives on, for per-user counters
         self._key = f"twork:session:{openid}"
         try:
             raw = redis.get(self._key)

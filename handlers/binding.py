@@ -1,7 +1,6 @@
 """绑定 / 解绑: tie this WeChat user to an authorised Twork user by a one-time code, and
 the daily-digest preference (订阅摘要 / 退订摘要)."""
 from bot import throttle
-from bot.redis_conn import connect_redis
 from bot.router import Routes
 from handlers import texts
 from handlers.replies import answers_errors
@@ -21,7 +20,7 @@ def bind(ctx):
     code = ctx.args.replace(" ", "")
     if not code:
         return texts.BIND_USAGE
-    redis = connect_redis(ctx.settings.REDIS_URL)
+    redis = ctx.session.redis
     verdict = throttle.hit(redis, "bind", ctx.openid)  # counted before the code is checked
     if verdict.unavailable:
         return texts.SORRY
