@@ -7,7 +7,7 @@ from handlers import texts
 from store import chatrefs, users
 from store.errors import Invalid
 
-MENTION = re.compile(r"(?:^|(?<=\s))@(\S+)")
+MENTION = re.compile(r"(?:^|(?<=\s))[@＠](\S+)")
 MAX_CANDIDATES = 8
 
 
@@ -19,7 +19,7 @@ def take_mentions(text: str) -> tuple[str, list[str]]:
 
 def resolve_user(ctx, name: str, project=None):
     """The one active user `name` means; Invalid (with the reason or candidates) otherwise."""
-    name = name.strip().lstrip("@").strip()
+    name = name.strip().lstrip("@＠").strip()
     company_id = ctx.user.company_id
     found = users.find_users(company_id, name, project.id if project else None)
     if len(found) == 1:
