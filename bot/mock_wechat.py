@@ -1,7 +1,7 @@
 """A local HTTP mock of the WeChat API, for tests, the demo service and the local console.
 
 It answers the endpoints Twork calls (stable_token/token, template and customer-service messages, menu,
-OAuth code exchange, temporary QR codes) the way WeChat does as far as Twork can tell: tokens are checked (40001), a
+OAuth code exchange, temporary QR codes, temporary media downloads: put the bytes in `.media[media_id]`) the way WeChat does as far as Twork can tell: tokens are checked (40001), a
 `client_msg_id` resent within 10 minutes is accepted but delivered once, an OAuth code works once (40163).
 It records every call and every delivered message, and can be told to fail (`inject`, `invalidate_token`).
 
@@ -77,6 +77,7 @@ class MockWeChat:
             self.menu: dict | None = None
             self._token: str | None = None
             self._faults: list[dict] = []
+            self.media: dict[str, tuple[bytes, str]] = {}  # media_id -> (bytes, content type)
             self._recent_client_msg_ids: dict[tuple[str, str], tuple[float, int]] = {}
             self._oauth_codes: dict[str, str | None] = {}  # code -> openid, None once used
             self.qrcodes: dict[str, str] = {}  # ticket -> scene
@@ -247,6 +248,14 @@ class MockWeChat:
         """The scene a QR code made here carries, read from its `url` (what a phone would scan)."""
         with self._lock:
             return self.qrcodes.get(url.rsplit("/", 1)[-1])
+    def _media_get(self, query, body):
+        error = self._token_error(query)
+        if error:
+            return error
+        found = self.media.get(query.get("media_id", ""))
+        if found is None:
+            return {"errcode": 40007, "errmsg": "invalid media_id"}
+        return Raw(*found)
 
     def _oauth_access_token(self, query, body):
         error = self._bad_credentials(query.get("appid"), query.get("secret"))
@@ -283,7 +292,15 @@ _ROUTES = {
     ("GET", "/cgi-bin/menu/get"): MockWeChat._menu_get,
     ("GET", "/sns/oauth2/access_token"): MockWeChat._oauth_access_token,
     ("POST", "/cgi-bin/qrcode/create"): MockWeChat._qrcode_create,
+    ("GET", "/cgi-bin/media/get"): MockWeChat._media_get,
 }
+
+
+class Raw:
+    """A non-JSON answer (a media file)."""
+
+    def __init__(self, body: bytes, content_type: str):
+        self.body, self.content_type = body, content_type
 
 
 def _one_line(message: dict) -> str:
@@ -307,10 +324,14 @@ def _handler_for(mock: MockWeChat) -> type[BaseHTTPRequestHandler]:
             except ValueError:
                 body = raw.decode("utf-8", "replace")
             status, payload = mock.handle(method, parts.path, query, body)
-            data = json.dumps(payload, ensure_ascii=False).encode("utf-8")
+            if isinstance(payload, Raw):
+                data, content_type = payload.body, payload.content_type
+            else:
+                data = json.dumps(payload, ensure_ascii=False).encode("utf-8")
+                content_type = "application/json; charset=utf-8"
             try:
                 self.send_response(status)
-                self.send_header("Content-Type", "application/json; charset=utf-8")
+                self.send_header("Content-Type", content_type)
                 self.send_header("Content-Length", str(len(data)))
                 self.end_headers()
                 self.wfile.write(data)

@@ -3,12 +3,24 @@
 Precedence (tested in tests/test_router.py):
 1. Events go by event name; a menu CLICK goes by its EventKey (unknown key: a polite
    "menu unknown" reply and a logged warning).
-2. Text (and the recognised text of a voice message) goes first to the user's active
-   dialog, then to the command table (the first word, Chinese or English, case- and
-   width-insensitive; "完成2" works like "完成 2"), then to the fallback.
-3. A route marked bound=True answers an unbound user with the binding instructions.
+2. Voice goes through the voice reader (handlers/voice.py) and then on as text; a voice
+   message without recognition text is told that recognition was empty.
+3. Text goes first to the user's active dialog, unless it is a known command (or a menu
+   label): then the dialog is left, the user is told so, and the command runs. Then the
+   command table (the first word, Chinese or English, case- and width-insensitive; "完成2"
+   works like "完成 2"; a menu label typed as text works like the click), then the fallback.
+4. A route marked bound=True (the fallback too) answers an unbound user with the binding
+   instructions.
 Exactly one handler answers each message. Registering the same command word, menu key
 or event twice raises when the Router is built.
+
+The text reaches handlers as typed (only trimmed): titles, comments and reasons keep
+their full-width punctuation. What a parser compares (command words, menu labels,
+confirmation words) goes through `fold`; references and deadlines are read width-blind
+by their own parsers.
+
+A refused store call (`DomainError`) is answered here, once for every handler, with its
+plain-Chinese message; inside a dialog the step is asked again.
 """
 import logging
 import unicodedata
@@ -16,32 +28,36 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Callable
 
+from store.errors import DomainError
+
 log = logging.getLogger(__name__)
 
 Handler = Callable[["Ctx"], "str | None"]
 
 
-def normalize(text: str) -> str:
-    """Full-width to half-width, all whitespace runs to one space, trimmed."""
-    return " ".join(unicodedata.normalize("NFKC", text or "").split())
+def fold(text: str) -> str:
+    """The form words are compared in: full-width to half-width, lower case, one space."""
+    return " ".join(unicodedata.normalize("NFKC", text or "").lower().split())
 
 
 @dataclass
 class Ctx:
     openid: str
-    kind: str  # text | click | event | other
+    kind: str  # text | voice | image | click | event | other
     now: datetime
     session: object
     settings: object
     user: object = None  # store.models.User when bound
-    text: str = ""
+    text: str = ""  # as typed (trimmed); for voice the recognition text
     event: str = ""
     event_key: str = ""
     scene: str | None = None
-    args: str = ""  # the text after the command word
+    args: str = ""  # the text after the command word, as typed
     router: object = None  # the Router, for the help list
     raw: dict = field(default_factory=dict)  # the push's fields, for events with extra data
     dialog_data: dict = field(default_factory=dict)
+    media_id: str = ""  # of an image message
+    redis: object = None  # for handlers that enqueue a job
 
     @property
     def tz(self) -> str:
@@ -62,12 +78,14 @@ class Routes:
         self.clicks: list[tuple[str, Route]] = []
         self.events: list[tuple[str, Route]] = []
         self.flows: list["Flow"] = []
+        self.labels: list[tuple[str, str]] = []
         self.fallback: Route | None = None
+        self.voice: Callable | None = None
 
     def command(self, *words: str, args: bool = True, bound: bool = True):
         """Text whose first word is one of `words`; `args=False` wants nothing after it."""
         def register(fn):
-            self.commands.append((tuple(w.lower() for w in words), args, Route(fn, bound)))
+            self.commands.append((tuple(fold(w) for w in words), args, Route(fn, bound)))
             return fn
         return register
 
@@ -83,37 +101,53 @@ class Routes:
             return fn
         return register
 
+    def label(self, text: str, key: str):
+        """A menu button's label typed as text does what clicking it does."""
+        self.labels.append((fold(text), str(key)))
+
     def add_flow(self, flow: "Flow"):
         self.flows.append(flow)
         return flow
 
     def otherwise(self, fn):
-        self.fallback = Route(fn, False)
+        self.fallback = Route(fn, True)
+        return fn
+
+    def voice_reader(self, fn):
+        """`fn(ctx, router) -> text`: recognition text rewritten into command text."""
+        self.voice = fn
         return fn
 
 
 class Flow:
     """A guided conversation: named states, each a handler returning (reply, next_state);
     next_state None ends the dialog. Data lives in ctx.dialog_data and is persisted in the
-    user's session by the engine, never by the handlers."""
+    user's session by the engine, never by the handlers. A refused store call in a step
+    answers with its message and stays in that step. `images=True`: the flow also takes
+    image messages (ctx.kind == "image")."""
 
     def __init__(self, name: str, states: dict[str, Handler], *, cancel_words=("取消", "cancel"),
-                 on_cancel: str = "已取消。", timeout: timedelta = timedelta(minutes=10)):
+                 on_cancel: str = "已取消。", timeout: timedelta = timedelta(minutes=10),
+                 images: bool = False):
         self.name = name
         self.states = states
-        self.cancel_words = {w.lower() for w in cancel_words}
+        self.cancel_words = {fold(w) for w in cancel_words}
         self.on_cancel = on_cancel
         self.timeout = timeout
+        self.images = images
 
     def begin(self, ctx: Ctx, state: str, data: dict | None = None) -> None:
         ctx.dialog_data = dict(data or {})
         ctx.session.begin(self.name, state, ctx.now, self.timeout, ctx.dialog_data)
 
     def handle(self, ctx: Ctx, state: str) -> str | None:
-        if ctx.text.lower() in self.cancel_words:
+        if ctx.kind == "text" and fold(ctx.text) in self.cancel_words:
             ctx.session.end()
             return self.on_cancel
-        reply, next_state = self.states[state](ctx)
+        try:
+            reply, next_state = self.states[state](ctx)
+        except DomainError as error:
+            reply, next_state = error.message, state
         if next_state is None:
             ctx.session.end()
         else:
@@ -128,11 +162,16 @@ class Router:
         self.clicks: dict[str, Route] = {}
         self.events: dict[str, Route] = {}
         self.flows: dict[str, Flow] = {}
+        self.labels: dict[str, str] = {}  # folded menu label -> click key
         self.fallback: Route | None = None
+        self.voice: Callable | None = None
         self.help_lines: list[str] = []  # first docstring line of each command handler
         self.help_entries: list[tuple[str, str]] = []  # (handler module, that line)
         for module in modules:
             self._mount(module)
+        missing = [key for key in self.labels.values() if key not in self.clicks]
+        if missing:
+            raise ValueError(f"menu labels for keys without a route: {missing}")
 
     def _add(self, table: dict, key, value, what: str):
         if key in table:
@@ -153,13 +192,26 @@ class Router:
             self._add(self.events, name, route, "event")
         for flow in module.flows:
             self._add(self.flows, flow.name, flow, "flow")
+        for text, key in module.labels:
+            self._add(self.labels, text, key, "menu label")
         if module.fallback:
             if self.fallback:
                 raise ValueError("two fallbacks registered")
             self.fallback = module.fallback
+        if module.voice:
+            if self.voice:
+                raise ValueError("two voice readers registered")
+            self.voice = module.voice
 
     # ---------------------------------------------------------------------------------
     def dispatch(self, ctx: Ctx) -> str | None:
+        """The one reply to a push. A refused store call is answered with its reason."""
+        try:
+            return self._dispatch(ctx)
+        except DomainError as error:
+            return error.message
+
+    def _dispatch(self, ctx: Ctx) -> str | None:
         if ctx.kind == "click":
             route = self.clicks.get(ctx.event_key)
             if route is None:
@@ -169,7 +221,13 @@ class Router:
         if ctx.kind == "event":
             route = self.events.get(ctx.event.lower())
             return self._run(route, ctx) if route else None
-        if ctx.kind != "text":
+        if ctx.kind == "voice":
+            if not ctx.text.strip():
+                return self.texts.VOICE_EMPTY
+            ctx.kind = "text"
+            if self.voice:
+                ctx.text = self.voice(ctx, self)
+        if ctx.kind not in ("text", "image"):
             return self.texts.ONLY_TEXT
         prefix = ""
         dialog = ctx.session.dialog
@@ -179,9 +237,18 @@ class Router:
                 ctx.session.end()
                 prefix = self.texts.DIALOG_EXPIRED + "\n\n" if flow else ""
             elif ctx.user is not None:
-                ctx.dialog_data = dict(dialog.data)
-                return flow.handle(ctx, dialog.state)
-        reply = self._run_text(ctx)
+                if ctx.kind == "image" and not flow.images:
+                    return self.texts.ONLY_TEXT
+                if ctx.kind == "image" or self.match_command(ctx.text) is None:
+                    ctx.dialog_data = dict(dialog.data)
+                    return flow.handle(ctx, dialog.state)
+                # A known command leaves the dialog: say so, then run the command.
+                ctx.session.end()
+                prefix = self.texts.DIALOG_LEFT + "\n"
+        if ctx.kind == "image":
+            reply = self.texts.ONLY_TEXT if ctx.user is not None else self.texts.NEED_BIND
+        else:
+            reply = self._run_text(ctx)
         return prefix + reply if prefix and reply else reply
 
     def _run_text(self, ctx: Ctx) -> str | None:
@@ -194,24 +261,38 @@ class Router:
         return None
 
     def match_command(self, text: str):
-        """(route, args) for `text`, or None."""
-        first, _, rest = text.partition(" ")
-        entry = self.commands.get(first.lower())
+        """(route, args as typed) for `text`, or None."""
+        text = (text or "").strip()
+        folded = fold(text)
+        if folded in self.labels:  # "我的待办" typed, not clicked
+            return self.clicks[self.labels[folded]], ""
+        parts = text.split(None, 1)
+        if not parts:
+            return None
+        entry = self.commands.get(fold(parts[0]))
         if entry is not None:
             takes_args, route = entry
-            if takes_args or not rest:
-                return route, rest.strip()
+            if takes_args or len(parts) == 1:
+                return route, (parts[1].strip() if len(parts) > 1 else "")
             return None
         # "完成2", "详情#12", "转办3@李四": a command glued to its reference.
-        lowered = text.lower()
         for word in sorted(self.commands, key=len, reverse=True):
-            if lowered.startswith(word) and len(text) > len(word) and text[len(word)] in "#@0123456789":
+            if folded.startswith(word) and len(folded) > len(word) \
+                    and folded[len(word)] in "#@0123456789":
                 takes_args, route = self.commands[word]
                 if takes_args:
-                    return route, text[len(word):].strip()
+                    return route, _after(text, word)
         return None
 
     def _run(self, route: Route, ctx: Ctx) -> str | None:
         if route.bound and ctx.user is None:
             return self.texts.NEED_BIND
         return route.handler(ctx)
+
+
+def _after(text: str, word: str) -> str:
+    """What follows `word` at the start of `text`, where `word` is compared folded."""
+    for end in range(1, len(text) + 1):
+        if fold(text[:end]) == word:
+            return text[end:].strip()
+    return ""

@@ -39,6 +39,8 @@ class Settings:
     WECHAT_TIMEOUT: tuple = field(default=(3.05, 10))
     # WeChat's clock and ours may drift; pushes further off than this are replays
     MAX_CLOCK_SKEW: int = 300
+    # Our own storage folder for files users send (avatars)
+    MEDIA_DIR: str = "instance/media"
 
     @property
     def safe_mode(self) -> bool:

@@ -14,7 +14,7 @@ from flask import Blueprint, current_app, jsonify, request
 from bot import wire
 from bot.errors import DATABASE_ERRORS
 from bot.retries import RetryGuard
-from bot.router import Ctx, normalize
+from bot.router import Ctx
 from bot.session import SessionBusy, SessionUnavailable, user_lock
 from store.db import utcnow
 
@@ -85,12 +85,15 @@ def _context(msg) -> Ctx:
     redis = current_app.extensions["twork.redis"]
     from bot.session import Session
     data = msg._data
-    kind, text, event, event_key = "other", "", "", ""
+    kind, text, event, event_key, media_id = "other", "", "", "", ""
     if msg.type == "text":
-        kind, text = "text", normalize(msg.content)
-    elif msg.type == "voice" and data.get("Recognition"):
-        # WeChat's speech-to-text ends sentences with a full stop: "待办。"
-        kind, text = "text", normalize(data["Recognition"]).rstrip("。.！!？?，, ")
+        kind, text = "text", (msg.content or "").strip()  # kept as typed: see bot/router.py
+    elif msg.type == "voice":
+        # The router reads WeChat's recognition text (handlers/voice.py); empty when
+        # recognition is off or heard nothing.
+        kind, text = "voice", (data.get("Recognition") or "").strip()
+    elif msg.type == "image":
+        kind, media_id = "image", data.get("MediaId") or ""
     elif msg.type == "event":
         event = (data.get("Event") or "").lower()
         event_key = data.get("EventKey") or ""
@@ -99,7 +102,7 @@ def _context(msg) -> Ctx:
                settings=current_app.config["TWORK"], user=user_for_openid(msg.source),
                text=text, event=event, event_key=str(event_key),
                scene=getattr(msg, "scene_id", None), router=current_app.extensions["twork.router"],
-               raw=dict(data))
+               raw=dict(data), media_id=media_id, redis=redis)
 
 
 def _dispatch(msg) -> str | None:

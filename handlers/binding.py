@@ -1,9 +1,8 @@
 """绑定 / 解绑: tie this WeChat user to an authorised Twork user by a one-time code, and
 the daily-digest preference (订阅摘要 / 退订摘要)."""
 from bot import throttle
-from bot.router import Routes
+from bot.router import Routes, fold
 from handlers import texts
-from handlers.replies import answers_errors
 from store import users
 from store.errors import Invalid
 
@@ -17,7 +16,7 @@ MAX_WRONG_CODES = throttle.rule("bind").amount
 @routes.command("绑定", "bind", bound=False)
 def bind(ctx):
     """绑定 CODE bind — 用管理员给的绑定码绑定账号"""
-    code = ctx.args.replace(" ", "")
+    code = fold(ctx.args).replace(" ", "")
     if not code:
         return texts.BIND_USAGE
     redis = ctx.session.redis
@@ -44,7 +43,6 @@ def unbind(ctx):
 
 
 @routes.command("订阅摘要", "digest", args=False)
-@answers_errors
 def digest_on(ctx):
     """订阅摘要 digest — 每天一条摘要代替逐条提醒（退订摘要 nodigest 取消）"""
     users.update_user(ctx.user, ctx.user.id, digest_opt_in=True)
@@ -52,7 +50,6 @@ def digest_on(ctx):
 
 
 @routes.command("退订摘要", "nodigest", args=False)
-@answers_errors
 def digest_off(ctx):
     """退订摘要 nodigest — 提醒逐条发送"""
     users.update_user(ctx.user, ctx.user.id, digest_opt_in=False)

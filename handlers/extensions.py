@@ -7,7 +7,7 @@ from bot.router import Routes
 from handlers import texts
 from handlers.deadlines import MAX_DEADLINE_TOKENS, parse_deadline
 from handlers.refs import task_ref
-from handlers.replies import answers_errors, local, short
+from handlers.replies import local, short
 from store import extensions
 from store.errors import Invalid
 
@@ -26,7 +26,6 @@ def split_leading_deadline(text: str, now, tz: str):
 
 
 @routes.command("延期", "extend")
-@answers_errors
 def extend_task(ctx):
     """延期 N 周五 原因 extend — 申请延后截止"""
     task, rest = task_ref(ctx, "延期")
@@ -47,7 +46,6 @@ def extend_task(ctx):
 
 
 @routes.command("同意延期", "approve")
-@answers_errors
 def approve_extension(ctx):
     """同意延期 N approve / 拒绝延期 N [原因] refuse — 审批延期"""
     task, _ = task_ref(ctx, "同意延期")
@@ -58,7 +56,6 @@ def approve_extension(ctx):
 
 
 @routes.command("拒绝延期", "refuse", "reject")
-@answers_errors
 def refuse_extension(ctx):
     """同意延期 N approve / 拒绝延期 N [原因] refuse — 审批延期
 

@@ -1,4 +1,5 @@
-"""Whatever no command matched: a short hint, never silence."""
+"""Whatever no command matched: a short hint, never silence. (The route is bound: an
+unbound user gets the binding instructions instead, see bot/router.py.)"""
 from bot.router import Routes
 from handlers import texts
 

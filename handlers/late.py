@@ -7,18 +7,18 @@ stateDiagram-v2
     [*] --> reason: 完成 N after the deadline (handlers.tasks asks)
     reason --> reason: neither 1-4 nor a reason word
     reason --> [*]: 1-4 / 供应商 缺货 清关 内部 / supplier stock customs internal (recorded)
-    reason --> [*]: another command (run as usual; the question is dropped)
+    reason --> [*]: another command (the router leaves the dialog and runs it)
     reason --> [*]: 取消 / 30 minutes idle
 ```
 """
 from datetime import timedelta
 from enum import StrEnum
 
-from bot.router import Flow, Routes
+from bot.router import Flow, Routes, fold
 from bot.session import SessionUnavailable
 from handlers import texts
 from handlers.refs import task_ref
-from handlers.replies import answers_errors
+
 from store import late
 from store.errors import DomainError, Invalid
 
@@ -31,7 +31,7 @@ class LateReason(StrEnum):
 
 def reason_code(text: str) -> str | None:
     """"2", "缺货", "Stock" → "stock"; None for anything else."""
-    return texts.LATE_REASON_WORDS.get(" ".join(text.split()).lower())
+    return texts.LATE_REASON_WORDS.get(fold(text))
 
 
 def ask_reason(ctx, task) -> str:
@@ -54,21 +54,12 @@ def _record(ctx, task_id: int, number: int, seq: int | None, code: str) -> str:
 
 
 def got_reason(ctx):
-    """The answer: a number or a reason word. Another command leaves the question behind."""
+    """The answer: a number or a reason word. (Another command never reaches here: the
+    router leaves the dialog for it.)"""
     data = ctx.dialog_data
     code = reason_code(ctx.text)
     if code is None:
-        found = ctx.router.match_command(ctx.text) if ctx.router else None
-        if found is None:
-            return texts.LATE_ASK_AGAIN, LateReason.REASON
-        # The question is optional: a user who moves on to another command is not held
-        # here. If that command starts a dialog of its own, keep it: the engine advances
-        # whatever dialog the session now holds, so return that dialog's state.
-        route, ctx.args = found
-        ctx.session.end()
-        reply = route.handler(ctx)  # the dialog only runs for a bound user
-        dialog = ctx.session.dialog
-        return reply, (dialog.state if dialog is not None else None)
+        return texts.LATE_ASK_AGAIN, LateReason.REASON
     try:
         return _record(ctx, data["task_id"], data["number"], data["seq"], code), None
     except DomainError as error:  # withdrawn or rolled back meanwhile: say so and stop asking
@@ -80,7 +71,6 @@ FLOW = routes.add_flow(Flow("late_reason", {LateReason.REASON: got_reason},
 
 
 @routes.command("延误原因", "late")
-@answers_errors
 def record_late_reason(ctx):
     """延误原因 N 供应商 late — 补填逾期原因"""
     task, rest = task_ref(ctx, "延误原因")

@@ -14,7 +14,7 @@ from bot.router import Routes
 from handlers import texts
 from handlers.deadlines import parse_deadline
 from handlers.mentions import resolve_user, take_mentions
-from handlers.replies import answers_errors, fit_list
+from handlers.replies import fit_list
 from store import leaves
 from store.errors import Invalid
 
@@ -54,7 +54,6 @@ def parse_period(text: str, ctx):
 
 
 @routes.command("请假", "leave")
-@answers_errors
 def request_leave(ctx):
     """请假 12-08至12-10 @某人 / 销假 / 我的请假 — 请假时任务由人代办"""
     # "交给@李四": a mention glued to a Chinese word still counts.
@@ -90,7 +89,6 @@ def _pick(ctx):
 
 
 @routes.command("销假", "取消请假", "cancelleave")
-@answers_errors
 def cancel_leave(ctx):
     """请假 12-08至12-10 @某人 / 销假 / 我的请假 — 请假时任务由人代办"""
     leave = _pick(ctx)
@@ -104,7 +102,6 @@ def cancel_leave(ctx):
 
 
 @routes.command("我的请假", "leaves", "myleaves", args=False)
-@answers_errors
 def show_leaves(ctx):
     """请假 12-08至12-10 @某人 / 销假 / 我的请假 — 请假时任务由人代办"""
     rows = leaves.list_leaves(ctx.user, limit=50)

@@ -1,7 +1,7 @@
 """我的 and 统计: my page of SPEC §4 in chat, and the admins' month / week statistics."""
 from bot.router import Routes
 from handlers import texts
-from handlers.replies import answers_errors, clip, fit_list, local, short
+from handlers.replies import clip, fit_list, local, short
 from menus.keys import MenuKey
 from store import me, stats
 
@@ -10,7 +10,6 @@ routes = Routes()
 
 @routes.command("我的", "me", "个人中心", args=False)
 @routes.click(MenuKey.ME)
-@answers_errors
 def show_me(ctx):
     """我的 me — 我的待办、已办、逾期和本月情况"""
     page = me.my_page(ctx.user, ctx.now)
@@ -22,20 +21,31 @@ def show_me(ctx):
                                    on_time=month["on_time"], rate=month["on_time_rate_display"]),
              texts.ME_CHART + "　".join(
                  texts.ME_CHART_ITEM.format(month=int(m["month"][5:]), received=m["received"],
-                                            completed=m["completed"]) for m in page["monthly"])]
+                                            completed=m["completed"]) for m in page["monthly"]),
+             texts.ME_AVATAR.format(state=texts.ME_AVATAR_SET if page["avatar"]
+                                    else texts.ME_AVATAR_NONE)]
     late = [f"#{t['number']} {short(t['title'], 20)} · {local(t['due_at'], ctx.tz)}"
             for t in month["overdue_tasks"]]
     if not late:
-        return clip("\n".join(lines))
-    reply, _ = fit_list("\n".join(lines) + "\n" + texts.ME_OVERDUE, late)
+        return clip("\n".join(lines + [texts.ME_FOOTER]))
+    reply, _ = fit_list("\n".join(lines) + "\n" + texts.ME_OVERDUE, late, texts.ME_FOOTER)
     return reply
+
+
+def _late_line(late: dict) -> str:
+    """"本月逾期完成 3 项，原因：供应商 2、缺货 1" (reasons with none are left out)."""
+    total = sum(late.values())
+    if not total:
+        return texts.STATS_LATE_NONE
+    names = {**texts.LATE_REASON_NAME, "unknown": texts.LATE_REASON_UNKNOWN}
+    reasons = "、".join(f"{names.get(reason, reason)} {n}" for reason, n in late.items() if n)
+    return texts.STATS_LATE.format(total=total, reasons=reasons)
 
 
 @routes.command("统计", "stats", args=False)
 @routes.click(MenuKey.STATS)
-@answers_errors
 def show_stats(ctx):
-    """统计 stats — 管理员：本月和本周的完成率、按时率"""
+    """统计 stats — 管理员：本月和本周的完成率、按时率、逾期原因"""
     today = ctx.now.astimezone(ctx.user.company.zone).date()
     month = stats.month_stats(ctx.user, today, now=ctx.now)
     week = stats.week_stats(ctx.user, today, now=ctx.now)
@@ -48,6 +58,7 @@ def show_stats(ctx):
         texts.STATS_WEEK.format(start=week["start"], end=week["end"], received=week["received"],
                                 completed=week["completed"],
                                 completion=week["completion_rate_display"]),
+        _late_line(month["late_by_reason"]),
         texts.STATS_MEMBERS])
     weekly = {m["user_id"]: m for m in week["members"]}
     lines = []

@@ -4,7 +4,7 @@ import re
 
 from store import directory
 
-MENTION = re.compile(r"(?:^|(?<=\s))@(\S+)")
+MENTION = re.compile(r"(?:^|(?<=\s))[@＠](\S+)")
 
 
 def take_mentions(text: str) -> tuple[str, list[str]]:

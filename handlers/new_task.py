@@ -22,16 +22,15 @@ stateDiagram-v2
     confirm --> [*]: 取消 / 10 minutes idle
 ```
 """
-import functools
 from datetime import datetime, timedelta
 from enum import StrEnum
 
-from bot.router import Flow, Routes
+from bot.router import Flow, Routes, fold
 from handlers import texts
 from handlers.deadlines import parse_deadline, split_deadline
 from handlers.mentions import resolve_user, take_mentions
 from handlers.refs import project_ref
-from handlers.replies import answers_errors, local, short
+from handlers.replies import local, short
 from menus.keys import MenuKey
 from store import projects, tasks
 from store.errors import DomainError, Invalid
@@ -76,8 +75,8 @@ def _read(ctx, text: str, data: dict) -> str:
     """Take "#项目", "@某人", a trailing deadline and the title from `text`; return a note."""
     text, names = take_mentions(text)
     words = text.split()
-    tags = [w[1:] for w in words if w.startswith("#") and len(w) > 1]
-    text = " ".join(w for w in words if not (w.startswith("#") and len(w) > 1))
+    tags = [w[1:] for w in words if w.startswith(("#", "＃")) and len(w) > 1]
+    text = " ".join(w for w in words if not (w.startswith(("#", "＃")) and len(w) > 1))
     if tags:
         project = project_ref(ctx, tags[0])
         data.update(project_id=project.id, project_name=project.name)
@@ -121,22 +120,8 @@ def _create(ctx, data: dict) -> tuple[str, NewTask | None]:
                                 assignee=data["assignee_name"], due=local(due, ctx.tz)), None
 
 
-# --- the dialog's states --------------------------------------------------------------------
+# --- the dialog's states (a refused step is explained and asked again: bot.router.Flow) ----
 
-def _stays(state: NewTask):
-    """A refused step (unknown @name, wrong #project) is explained and asked again."""
-    def wrap(step):
-        @functools.wraps(step)
-        def guarded(ctx):
-            try:
-                return step(ctx)
-            except DomainError as error:
-                return error.message, state
-        return guarded
-    return wrap
-
-
-@_stays(NewTask.TITLE)
 def got_title(ctx):
     """The title (it may also carry #项目, @某人 and a deadline)."""
     note = _read(ctx, ctx.text, ctx.dialog_data)
@@ -145,10 +130,9 @@ def got_title(ctx):
     return _next(ctx, ctx.dialog_data, note)
 
 
-@_stays(NewTask.ASSIGNEE)
 def got_assignee(ctx):
     """我 / @某人 / 账号."""
-    if ctx.text.lower() in texts.SELF_WORDS:
+    if fold(ctx.text) in texts.SELF_WORDS:
         _set_assignee(ctx, ctx.dialog_data, ctx.user)
     else:
         _set_assignee(ctx, ctx.dialog_data,
@@ -156,7 +140,6 @@ def got_assignee(ctx):
     return _next(ctx, ctx.dialog_data)
 
 
-@_stays(NewTask.DEADLINE)
 def got_deadline(ctx):
     """A deadline in any form parse_deadline reads."""
     due = parse_deadline(ctx.text, ctx.now, ctx.tz)
@@ -170,7 +153,7 @@ def got_deadline(ctx):
 
 def got_confirmation(ctx):
     """确认 creates; 修改 starts over."""
-    word = ctx.text.lower()
+    word = fold(ctx.text)
     if word in texts.RESTART_WORDS:
         ctx.dialog_data = {"guided": True}
         return texts.ASK_TITLE, NewTask.TITLE
@@ -190,7 +173,6 @@ FLOW = routes.add_flow(Flow("new_task", {
 
 @routes.command("新建", "new", "新任务")
 @routes.click(MenuKey.NEW_TASK)
-@answers_errors
 def new_task(ctx):
     """新建 标题 [@某人] [#项目] [截止] new — 新建任务；只发「新建」按步骤填写"""
     data = {"guided": not ctx.args}

@@ -3,17 +3,15 @@ from datetime import timedelta
 
 from bot.router import Flow, Routes
 from handlers import texts
-from handlers.replies import answers_errors, fit_list, local, short
+from handlers.replies import fit_list, local, short
 from menus.keys import MenuKey
 from store import messages
-from store.errors import DomainError
 
 routes = Routes()
 
 
 @routes.command("公告", "news", args=False)
 @routes.click(MenuKey.NEWS)
-@answers_errors
 def show_news(ctx):
     """公告 news — 系统公告、行业资讯、新功能"""
     items = messages.list_announcements(ctx.user.company_id, limit=10)
@@ -28,11 +26,8 @@ def show_news(ctx):
 
 
 def got_feedback(ctx):
-    """The one step of the feedback dialog: the text is the feedback."""
-    try:
-        messages.create_feedback(ctx.user, ctx.text, now=ctx.now)
-    except DomainError as error:
-        return error.message, "body"
+    """The one step of the feedback dialog: the text is the feedback (kept as typed)."""
+    messages.create_feedback(ctx.user, ctx.text, now=ctx.now)
     return texts.FEEDBACK_THANKS, None
 
 
@@ -42,7 +37,6 @@ FEEDBACK = routes.add_flow(Flow("feedback", {"body": got_feedback}, on_cancel=te
 
 @routes.command("反馈", "feedback")
 @routes.click(MenuKey.FEEDBACK)
-@answers_errors
 def send_feedback(ctx):
     """反馈 内容 feedback — 向服务团队咨询或提需求"""
     if not ctx.args:

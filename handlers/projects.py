@@ -2,7 +2,7 @@
 from bot.router import Routes
 from handlers import texts
 from handlers.refs import PROJECTS, TASKS, project_ref
-from handlers.replies import answers_errors, fit_list, short, task_line
+from handlers.replies import clip, fit_list, task_line
 from menus.keys import MenuKey
 from store import projects, tasks
 
@@ -13,7 +13,6 @@ MEMBERS_SHOWN = 30
 
 @routes.command("项目", "projects", "project")
 @routes.click(MenuKey.PROJECTS)
-@answers_errors
 def show_projects(ctx):
     """项目 [N] projects — 我的项目；项目 N 看成员和我的任务"""
     if ctx.args:
@@ -37,9 +36,9 @@ def _show_project(ctx, project) -> str:
     if len(members) > MEMBERS_SHOWN:
         names += texts.ELLIPSIS
     head = texts.PROJECT_HEAD.format(name=project.name, count=len(members), members=names)
-    mine = tasks.list_tasks(ctx.user, project_id=project.id, status="in_progress", limit=100)
+    mine = tasks.list_tasks(ctx.user, project_id=project.id, status="in_progress", limit=500)
     if not mine:
-        return short(head, 1000) + "\n" + texts.PROJECT_NO_TASKS
+        return clip(head + "\n" + texts.PROJECT_NO_TASKS)
     head += "\n" + texts.PROJECT_TASKS.format(total=len(mine))
     reply, shown = fit_list(head, [task_line(n, t, ctx) for n, t in enumerate(mine, 1)],
                             texts.LIST_FOOTER)

@@ -14,7 +14,8 @@ TASKS = "task"
 MESSAGES = "message"
 PROJECTS = "project"
 
-_REF = re.compile(r"(#)?(\d{1,9})(?!\d)")
+# Width-blind: "＃１２" is "#12" (int() reads full-width digits).
+_REF = re.compile(r"([#＃])?\s*([0-9０-９]{1,9})(?![0-9０-９])")
 
 
 def _split(ctx) -> tuple[re.Match | None, str]:
@@ -41,15 +42,21 @@ def task_ref(ctx, command: str):
     return tasks.get_task(ctx.user, task_id), rest
 
 
-def message_ref(ctx, command: str):
-    """The message at position N of the last 消息 / 待处理 list."""
+def message_at(ctx, command: str):
+    """(message, N) for the message at position N of the last 消息 / 待处理 list."""
     m, _ = _split(ctx)
     if m is None or m[1]:
         raise Invalid(texts.MESSAGE_REF_USAGE.format(command=command))
-    message_id = ctx.session.list_item(MESSAGES, int(m[2]))
+    position = int(m[2])
+    message_id = ctx.session.list_item(MESSAGES, position)
     if message_id is None:
-        raise Invalid(texts.MESSAGE_REF_STALE.format(n=int(m[2])))
-    return messages.get_message(ctx.user, message_id)
+        raise Invalid(texts.MESSAGE_REF_STALE.format(n=position))
+    return messages.get_message(ctx.user, message_id), position
+
+
+def message_ref(ctx, command: str):
+    """The message at position N of the last 消息 / 待处理 list."""
+    return message_at(ctx, command)[0]
 
 
 def project_ref(ctx, text: str):

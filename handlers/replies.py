@@ -1,32 +1,19 @@
-"""Shared shape of chat replies: the DomainError boundary, times in the company's timezone,
-task lines, and fitting a list into WeChat's 2048-byte text limit ("…还有 N 条")."""
-import functools
+"""Shared shape of chat replies: times in the company's timezone, task lines, and fitting
+a list into the wire's reply limit (bot.wire.MAX_REPLY_BYTES) with "…还有 N 条".
+
+Refused store calls are answered by the router (bot/router.py), not here."""
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from bot.wire import MAX_REPLY_BYTES
 from handlers import texts
-from store.errors import DomainError
-
-
-def answers_errors(handler):
-    """Reply a refused store call with its plain-Chinese message instead of failing.
-
-    The one place handlers catch domain errors: rules live in store, wording of the
-    refusal too (SPEC §3: "a refused action says why, in plain words")."""
-    @functools.wraps(handler)
-    def guarded(ctx):
-        try:
-            return handler(ctx)
-        except DomainError as error:
-            return clip(error.message)
-    return guarded
 
 
 def size(text: str) -> int:
     return len(text.encode("utf-8"))
 
 
-def clip(text: str, limit: int = texts.MAX_BYTES) -> str:
+def clip(text: str, limit: int = MAX_REPLY_BYTES) -> str:
     """Cut `text` to `limit` UTF-8 bytes, on a character boundary, marking the cut."""
     if size(text) <= limit:
         return text
@@ -39,17 +26,19 @@ def short(text: str, chars: int = 30) -> str:
     return text if len(text) <= chars else text[:chars - 1] + texts.ELLIPSIS
 
 
-def fit_list(head: str, items: list[str], foot: str = "",
-             limit: int = texts.MAX_BYTES) -> tuple[str, int]:
+def fit_list(head: str, items: list[str], foot: str = "", limit: int = MAX_REPLY_BYTES,
+             *, total: int | None = None) -> tuple[str, int]:
     """`head`, as many `items` as fit, "…还有 N 条" when some were cut, and `foot`.
 
-    Returns the reply and how many items it shows, so that a caller remembers only the
+    `total` is how many there are when `items` is only the first page of them. Returns
+    the reply and how many items it shows, so that a caller remembers only the
     positions the user could see."""
+    total = max(total or 0, len(items))
     head, foot = clip(head, limit // 2), clip(foot, limit // 4)
     used = size(head) + (size(foot) + 1 if foot else 0)
     shown = []
     for index, item in enumerate(items):
-        rest = len(items) - index - 1
+        rest = total - index - 1
         more = size("\n" + texts.MORE.format(n=rest)) if rest else 0
         line = "\n" + item
         if used + size(line) + more > limit:
@@ -57,8 +46,8 @@ def fit_list(head: str, items: list[str], foot: str = "",
         shown.append(item)
         used += size(line)
     lines = [head, *shown]
-    if len(shown) < len(items):
-        lines.append(texts.MORE.format(n=len(items) - len(shown)))
+    if len(shown) < total:
+        lines.append(texts.MORE.format(n=total - len(shown)))
     if foot:
         lines.append(foot)
     return clip("\n".join(lines), limit), len(shown)

@@ -6,8 +6,9 @@ reference, call one store function and word the outcome.
 from bot.router import Routes
 from handlers import late, texts
 from handlers.mentions import resolve_user, take_mentions
-from handlers.refs import task_ref
-from handlers.replies import answers_errors, fit_list, local, overdue_mark, short
+from handlers.messages import open_message
+from handlers.refs import MESSAGES, message_at, task_ref
+from handlers.replies import fit_list, local, overdue_mark, short
 from store import tasks, workflow
 from store.errors import Invalid
 
@@ -77,9 +78,12 @@ def _current_handler_name(ctx, task) -> str:
 
 
 @routes.command("详情", "task", "查看")
-@answers_errors
 def show_task(ctx):
     """详情 N task — 任务详情：流程、动态和你能做的操作"""
+    if ctx.session.last_list_kind() == MESSAGES and not ctx.args.startswith(("#", "＃")):
+        message, n = message_at(ctx, "详情")
+        if message.task_id is None:  # a feedback reply, an announcement: show the message
+            return open_message(ctx, message, n)
     task, _ = task_ref(ctx, "详情")
     # SPEC §3: the current handler opening the details starts their node.
     workflow.open_task(ctx.user, task.id, ctx.now)
@@ -87,7 +91,6 @@ def show_task(ctx):
 
 
 @routes.command("完成", "complete", "finish")
-@answers_errors
 def complete_task(ctx):
     """完成 N complete — 办结我这一步"""
     task, _ = task_ref(ctx, "完成")
@@ -100,7 +103,6 @@ def complete_task(ctx):
 
 
 @routes.command("开始", "start")
-@answers_errors
 def start_task(ctx):
     """开始 N start — 标记开始处理"""
     task, _ = task_ref(ctx, "开始")
@@ -109,7 +111,6 @@ def start_task(ctx):
 
 
 @routes.command("转办", "transfer")
-@answers_errors
 def transfer_task(ctx):
     """转办 N @某人 transfer — 把我这一步交给别人"""
     task, rest = task_ref(ctx, "转办")
@@ -123,7 +124,6 @@ def transfer_task(ctx):
 
 
 @routes.command("回退", "rollback")
-@answers_errors
 def rollback_task(ctx):
     """回退 N 原因 rollback — 退回上一步（须写原因）"""
     task, reason = task_ref(ctx, "回退")
@@ -135,7 +135,6 @@ def rollback_task(ctx):
 
 
 @routes.command("撤回", "withdraw")
-@answers_errors
 def withdraw_task(ctx):
     """撤回 N withdraw — 撤回刚完成的一步（下一步未开始时）"""
     task, _ = task_ref(ctx, "撤回")
@@ -144,7 +143,6 @@ def withdraw_task(ctx):
 
 
 @routes.command("催办", "urge")
-@answers_errors
 def urge_task(ctx):
     """催办 N urge — 提醒下一步的处理人（每小时一次）"""
     task, _ = task_ref(ctx, "催办")
@@ -154,7 +152,6 @@ def urge_task(ctx):
 
 
 @routes.command("评论", "comment")
-@answers_errors
 def comment_task(ctx):
     """评论 N 内容 comment — 评论任务"""
     task, body = task_ref(ctx, "评论")

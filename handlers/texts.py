@@ -12,6 +12,8 @@ NEED_BIND = ("你还没有绑定 Twork 账号。\n"
 UNKNOWN_MENU = "这个菜单暂时不可用，请发送「帮助」查看可用命令。"
 ONLY_TEXT = "目前只支持文字和语音消息。发送「帮助」查看命令。"
 DIALOG_EXPIRED = "（上一次的对话已超过10分钟，已自动结束）"
+DIALOG_LEFT = "（已退出刚才的对话）"
+VOICE_EMPTY = "没有听清这条语音（识别结果为空），请再说一遍或直接打字。"
 SORRY = "抱歉，系统出了点问题，请稍后再试。问题已记录。"
 NOTHING_DONE = "抱歉，系统暂时无法处理，这条消息没有执行任何操作，请稍后重发。"
 DIALOG_UNAVAILABLE = ("分步引导的对话暂时不可用。请一次发完整命令，"
@@ -25,11 +27,11 @@ HELP_FOOTER = "发「帮助 命令」看说明，如「帮助 转办」。先发
 HELP_GROUPS = {"handlers.binding": "账号", "handlers.todo": "列表", "handlers.tasks": "办理",
                "handlers.extensions": "延期", "handlers.late": "延期", "handlers.new_task": "新建",
                "handlers.projects": "项目", "handlers.messages": "消息", "handlers.leaves": "请假",
-               "handlers.me": "我的", "handlers.news": "公告", "handlers.help": "帮助"}
+               "handlers.me": "我的", "handlers.profile": "我的", "handlers.news": "公告",
+               "handlers.help": "帮助"}
 HELP_OTHER = "其他"
 HELP_UNKNOWN = "没有「{text}」这个命令。发「帮助」查看全部命令。"
 MORE = "…还有 {n} 条"
-MAX_BYTES = 2048  # WeChat's limit for a passive text reply, in UTF-8 bytes
 ELLIPSIS = "…"
 
 # --- wording of values -------------------------------------------------------------------
@@ -73,9 +75,11 @@ TODO_HEADER = "我的待办 {total} 条{overdue}："
 TODO_OVERDUE = "（⚠{n} 条已过期，排在前面）"
 TODO_EMPTY = "暂无待办 🎉\n发送「新建 标题 明天18:00」创建任务。"
 TODO_FOOTER = "发「详情 1」查看，「完成 1」办结第1条。"
-DONE_HEADER = "我办过的任务（最近 {total} 条）："
+DONE_HEADER = "我办过的任务 {total} 条："
+WATCHED_HEADER = "我关注的任务 {total} 条："
+WATCHED_EMPTY = "你还没有关注的任务。任务的创建人或管理员可以把你加为关注人。"
 DONE_EMPTY = "还没有办过的任务。发送「待办」看看要做什么。"
-CREATED_HEADER = "我创建的任务（最近 {total} 条）："
+CREATED_HEADER = "我创建的任务 {total} 条："
 CREATED_EMPTY = "你还没有创建任务。发送「新建」开始。"
 LIST_FOOTER = "发「详情 N」查看第N条。"
 TASK_LINE = "{n}. #{number} {title} · {due}{overdue}"
@@ -140,7 +144,12 @@ PROJECT_NO_TASKS = "这个项目里暂无你可见的进行中任务。"
 MESSAGES_HEADER = "消息（{unread} 条未读，已标为已读）："
 MESSAGES_EMPTY = "暂无消息。"
 MESSAGE_LINE = "{n}. {unread}{pending}{title} · {at}"
-MESSAGES_FOOTER = "发「标记 N」设为待处理，「详情 N」看相关任务。"
+MESSAGE_LINE_BODY = "{n}. {unread}{pending}{title}：{body} · {at}"
+MESSAGES_FOOTER = "发「消息 N」或「详情 N」查看，「标记 N」设为待处理。"
+MESSAGE_HEAD = "{title}\n{at}"
+MESSAGE_TASK = "相关任务：#{number} {title}"
+MESSAGE_FOOTER = "发「标记 {n}」设为待处理；「消息」回到列表。"
+MESSAGE_TASK_FOOTER = "发「详情 #{number}」看任务，「标记 {n}」设为待处理。"
 PENDING_HEADER = "待处理消息 {total} 条："
 PENDING_EMPTY = "没有待处理的消息。在「消息」列表里发「标记 N」添加。"
 PENDING_FOOTER = "处理完发「取消标记 N」。"
@@ -157,6 +166,31 @@ STATS_MONTH = "本月统计（{start}~{end}）\n收到 {received}，完成 {comp
 STATS_WEEK = "本周（{start}~{end}）：收到 {received}，完成 {completed}，完成率 {completion}"
 STATS_MEMBERS = "成员：月完成/待办/累计逾期 | 周完成/待办/完成率"
 STATS_MEMBER = "{name}：{m_done}/{m_todo}/{overdue} | {w_done}/{w_todo}/{w_rate}"
+STATS_LATE = "本月逾期完成 {total} 项，原因：{reasons}"
+STATS_LATE_NONE = "本月没有逾期完成的任务。"
+LATE_REASON_UNKNOWN = "未填"
+
+# --- profile and company (我的ERP) -----------------------------------------------------------
+RENAME_USAGE = "请写新名字，例如「改名 张三」。"
+RENAMED = "已改名为「{name}」。"
+GENDER_USAGE = "请写「性别 男」或「性别 女」。"
+GENDER_SET = "性别已设为{gender}。"
+GENDER_WORDS = {"男": "male", "女": "female", "male": "male", "female": "female",
+                "m": "male", "f": "female"}
+AVATAR_ASK = "请发送一张图片作为新头像（JPG/PNG，5MB以内；发「取消」退出）。"
+AVATAR_AGAIN = "请直接发送一张图片（不是文字），或发「取消」退出。"
+AVATAR_RECEIVED = "收到图片，正在设置头像，完成后会通知你。"
+AVATAR_DONE = "头像已更新。发「我的」查看。"
+AVATAR_BAD = "这张图片不能用作头像（{reason}），请换一张后再发「头像」。"
+AVATAR_REASON = {"too_large": "超过5MB", "not_image": "不是图片", "bad_format": "只支持JPG/PNG/GIF/WebP",
+                 "too_big": "尺寸过大", "download": "下载失败"}
+ME_AVATAR = "头像：{state}"
+ME_AVATAR_SET = "已设置"
+ME_AVATAR_NONE = "未设置（发「头像」后发送图片）"
+ME_FOOTER = "发「改名 新名字」「性别 男/女」「头像」修改资料，「我的ERP」看公司资料。"
+COMPANY_PROFILE = "我的ERP\n公司：{name}\n客户代码：{code}\n服务团队：{contact}"
+COMPANY_NO_CONTACT = "未设置（请联系公司管理员）"
+COMPANY_FOOTER = "有问题发「反馈 内容」给服务团队。"
 
 # --- news and feedback ---------------------------------------------------------------------
 NEWS_HEADER = "公告与资讯："

@@ -1,8 +1,8 @@
-"""待办 / 已办 / 我创建的: my task lists, numbered so that "完成 2" means the 2nd line shown."""
+"""待办 / 已办 / 我创建的 / 关注: my task lists, numbered so that "完成 2" means the 2nd line shown."""
 from bot.router import Routes
 from handlers import texts
 from handlers.refs import TASKS
-from handlers.replies import answers_errors, fit_list, task_line, task_status_line
+from handlers.replies import fit_list, task_line, task_status_line
 from menus.keys import MenuKey
 from store import tasks
 
@@ -17,7 +17,6 @@ def _show(ctx, items: list, head: str, lines: list[str], foot: str) -> str:
 
 @routes.command("待办", "todo", args=False)
 @routes.click(MenuKey.TODO)
-@answers_errors
 def show_todo(ctx):
     """待办 todo — 我的待办（已过期在前）"""
     overdue, new = tasks.list_todo(ctx.user, ctx.now)
@@ -31,26 +30,31 @@ def show_todo(ctx):
                  texts.TODO_FOOTER)
 
 
+def _status_list(ctx, items: list, head: str, empty: str) -> str:
+    """A list of tasks with their status; the positions are remembered for 详情 N."""
+    if not items:
+        return empty
+    return _show(ctx, items, head.format(total=len(items)),
+                 [task_status_line(n, t, ctx) for n, t in enumerate(items, 1)], texts.LIST_FOOTER)
+
+
+# Up to 500 each: a longer list ends with "…还有 N 条" rather than being cut silently.
 @routes.command("已办", "done", args=False)
-@answers_errors
 def show_done(ctx):
     """已办 done — 我办过的任务"""
-    done = tasks.list_done(ctx.user)
-    if not done:
-        return texts.DONE_EMPTY
-    head = texts.DONE_HEADER.format(total=len(done))
-    return _show(ctx, done, head, [task_status_line(n, t, ctx) for n, t in enumerate(done, 1)],
-                 texts.LIST_FOOTER)
+    return _status_list(ctx, tasks.list_done(ctx.user, limit=500), texts.DONE_HEADER,
+                        texts.DONE_EMPTY)
 
 
 @routes.command("我创建的", "created", args=False)
-@answers_errors
 def show_created(ctx):
     """我创建的 created — 我创建的任务"""
-    created = tasks.list_created(ctx.user)
-    if not created:
-        return texts.CREATED_EMPTY
-    head = texts.CREATED_HEADER.format(total=len(created))
-    return _show(ctx, created, head,
-                 [task_status_line(n, t, ctx) for n, t in enumerate(created, 1)],
-                 texts.LIST_FOOTER)
+    return _status_list(ctx, tasks.list_created(ctx.user, limit=500), texts.CREATED_HEADER,
+                        texts.CREATED_EMPTY)
+
+
+@routes.command("关注", "watched", args=False)
+def show_watched(ctx):
+    """关注 watched — 我关注的任务"""
+    return _status_list(ctx, tasks.list_watched(ctx.user, limit=500), texts.WATCHED_HEADER,
+                        texts.WATCHED_EMPTY)

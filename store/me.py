@@ -81,6 +81,13 @@ def my_page(user: User, now: datetime) -> dict:
                            "on_time_rate_display": on_time_display}}
 
 
+def company_profile(user: User) -> dict:
+    """My company as 我的ERP shows it: name, customer code, the service team's contact."""
+    company = Company.get_by_id(user.company_id)
+    return {"name": company.name, "code": company.code,
+            "service_contact": company.service_contact or ""}
+
+
 def _monthly_chart(user: User, zone, current_month) -> list[dict]:
     """Received and completed per month, one query each: a COUNT(DISTINCT CASE ...)
     column per month, which works on both databases, unlike grouping by a local month."""

@@ -12,7 +12,7 @@ from peewee import Case
 from store import outbox
 from store.db import db, utcnow
 from store.errors import Invalid, NotFound, Refused
-from store.models import Announcement, Feedback, Message, User
+from store.models import Announcement, Company, Feedback, Message, User
 
 ANNOUNCEMENT_KINDS = ("system", "industry", "feature")
 FEEDBACK_STATUSES = ("open", "replied", "closed")
@@ -30,6 +30,16 @@ def list_messages(user: User, *, limit: int = 20, offset: int = 0) -> list[Messa
              .order_by(unread_first, Message.created_at.desc(), Message.id.desc())
              .limit(limit).offset(offset))
     return list(query)
+
+
+def count_messages(user: User) -> int:
+    """How many messages the user has."""
+    return _own(user).count()
+
+
+def count_pending(user: User) -> int:
+    """How many of the user's messages are marked 待处理."""
+    return _own(user).where(Message.pending == True).count()  # noqa: E712
 
 
 def count_unread(user: User) -> int:
@@ -154,11 +164,23 @@ def reply_feedback(company_id: int, feedback_id: int, reply: str, now: datetime)
                    .where(Feedback.id == feedback.id, Feedback.status == "open").execute())
         if not changed:
             raise Refused("该反馈已回复或已关闭", {"status": feedback.status})
+        # The template's fields (task / due / from / state, see jobs.notify.TEMPLATE_KEYS)
+        # carry the reply itself: WeChat shows at most 20 characters of each field.
         outbox.notify(company_id, feedback.user_id, "feedback_reply",
                       title="您的反馈已回复", body=reply,
-                      data={"feedback": feedback.body[:20], "reply": reply[:20]},
+                      data={"task": _field(reply), "due": _local_time(company_id, now),
+                            "from": "服务团队", "state": "已回复"},
                       dedupe_key=f"feedback:{feedback.id}:reply", not_before=now)
     return get_feedback(company_id, feedback_id)
+
+
+def _field(text: str, limit: int = 20) -> str:
+    line = " ".join(text.split())
+    return line if len(line) <= limit else line[:limit - 1] + "…"
+
+
+def _local_time(company_id: int, now: datetime) -> str:
+    return now.astimezone(Company.zone_of(company_id)).strftime("%m-%d %H:%M")
 
 
 def close_feedback(company_id: int, feedback_id: int) -> Feedback:

@@ -36,6 +36,8 @@ class Company(BaseModel):
     webhook_secret = CharField(max_length=128)
     settings = JSONField(default=dict)  # reminder lead hours, quiet hours, digest time
     task_seq = IntegerField(default=0)  # last task number handed out
+    # How the user reaches the service team (我的ERP): a name, phone or WeChat ID
+    service_contact = CharField(max_length=200, null=True)
     created_at = UTCDateTimeField(default=utcnow)
 
     @property

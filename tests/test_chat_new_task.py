@@ -56,12 +56,13 @@ def test_one_line_without_deadline_asks_for_it(chat, world):
     assert created(world.alice)[0].title == "盘点仓库"
 
 
-def test_a_command_typed_while_asked_for_the_deadline_says_how_to_leave(chat, world):
-    # a one-liner without a deadline opens the dialog: someone who then types 待办 must
-    # learn that they are still in it and how to get out
+def test_a_command_typed_while_asked_for_the_deadline_leaves_the_dialog_and_runs(chat, world):
+    # a one-liner without a deadline opens the dialog: 待办 typed then is a command, not an
+    # unreadable deadline: the dialog is left (and the user told so), then 待办 answers
     alice = chat(world.alice)
-    talk(alice, [("新建 盘点仓库", texts.ASK_DEADLINE), ("待办", "「取消」"), ("取消", texts.CANCELLED)])
-    assert alice.say("待办") == texts.TODO_EMPTY
+    talk(alice, [("新建 盘点仓库", texts.ASK_DEADLINE)])
+    assert alice.say("待办") == texts.DIALOG_LEFT + "\n" + texts.TODO_EMPTY
+    assert alice.say("明天18:00") == texts.HINT.format(text="明天18:00")  # no dialog any more
 
 
 def test_one_line_with_past_deadline_asks_again(chat, world):

@@ -2,7 +2,7 @@
 from datetime import timedelta
 
 from handlers import texts
-from handlers.replies import size
+from handlers.replies import MAX_REPLY_BYTES, size
 from menus.keys import MenuKey
 from store import directory, projects, tasks
 from store.models import TaskNode
@@ -44,7 +44,7 @@ def test_long_todo_fits_wechat_limit_and_says_how_many_more(chat, world):
         make_task(world, assignee=world.h1, title=f"核对第{i}批采购单的到货数量与质检结果并回复供应商")
     h1 = chat(world.h1)
     reply = h1.say("待办")
-    assert size(reply) <= texts.MAX_BYTES
+    assert size(reply) <= MAX_REPLY_BYTES
     shown = sum(1 for line in reply.splitlines() if line[:1].isdigit())
     assert 10 < shown < 60
     assert texts.MORE.format(n=60 - shown) in reply
@@ -285,5 +285,5 @@ def test_long_workflow_details_fit_wechat_limit(chat, world):
     task = tasks.create_task(world.alice, world.project.id, "长" * 200, due_at=T0 + timedelta(days=2),
                              now=T0, nodes=[{"handler_id": world.h1.id, "items": long_items}] * 20)
     reply = chat(world.alice).say(f"详情 #{task.number}")
-    assert size(reply) <= texts.MAX_BYTES
+    assert size(reply) <= MAX_REPLY_BYTES
     assert "…还有" in reply and reply.endswith(texts.DETAIL_NO_ACTIONS.format(ref=f"#{task.number}"))

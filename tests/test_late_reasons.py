@@ -166,7 +166,7 @@ def test_another_command_leaves_the_question(chat, world):
     assert node(task.id).late_reason is None
     # a command that opens its own dialog keeps it
     h1.say(f"完成 #{overdue_task(world, assignee=world.h1).number}")
-    assert h1.say("新建") == texts.ASK_TITLE
+    assert h1.say("新建") == texts.DIALOG_LEFT + "\n" + texts.ASK_TITLE
     assert texts.ASK_ASSIGNEE in h1.say("买胶带")
 
 

@@ -134,10 +134,10 @@ def test_oversize_body_is_refused(wx, redis_conn):
 
 
 def test_control_characters_and_cdata_end_are_survived(wx):
-    reply = wx.say("hello\x08\x1d]]>world")
+    reply = wx.say("帮助 hello\x08\x1d]]>world")
     assert wx.last_status == 200
     assert "「hello]]>world」" in reply  # control characters dropped, "]]>" intact
-    assert reply.startswith("没看懂")
+    assert reply == texts.HELP_UNKNOWN.format(text="hello]]>world")
 
 
 @pytest.mark.parametrize("fixture,app_fixture", [("wx", "app"), ("safe_wx", "safe_app")])
@@ -225,9 +225,9 @@ def test_unknown_menu_key_and_unknown_event(wx):
     assert wx.last_status == 200 and wx.last_body == "success"
 
 
-def test_image_message_gets_a_hint(wx):
+def test_image_message_from_an_unbound_user_gets_the_binding_instructions(wx):
     reply = wx.push({"MsgType": "image", "PicUrl": "http://x/y.jpg", "MediaId": "m", "MsgId": 4242})
-    assert reply == texts.ONLY_TEXT
+    assert reply == texts.NEED_BIND
 
 
 def test_voice_recognition_goes_through_the_command_parser(wx):
