@@ -22,6 +22,7 @@ SEND_NOTIFICATION = "jobs.notify.send_notification"
 SWEEP_OUTBOX = "jobs.notify.sweep_outbox"
 RUN_SCANS = "jobs.scans.run_scans"
 INGEST_BATCH = "jobs.erp.ingest_batch"
+FETCH_AVATAR = "jobs.avatar.fetch_avatar"
 
 NOTIFICATIONS, DEFAULT = "notifications", "default"
 

@@ -12,7 +12,7 @@ from datetime import timedelta
 
 from bot.router import Flow, Routes, fold
 from handlers import texts
-from jobs.queue import get_queue
+from bot.queues import FETCH_AVATAR, get_queue
 from store import me, users
 from store.errors import Invalid
 
@@ -25,7 +25,7 @@ def rename(ctx):
     name = " ".join(ctx.args.split())
     if not name:
         raise Invalid(texts.RENAME_USAGE)
-    user = users.update_user(ctx.user.company_id, ctx.user.id, name=name)
+    user = users.update_user(ctx.user, ctx.user.id, name=name)
     return texts.RENAMED.format(name=user.name)
 
 
@@ -35,7 +35,7 @@ def set_gender(ctx):
     gender = texts.GENDER_WORDS.get(fold(ctx.args))
     if gender is None:
         raise Invalid(texts.GENDER_USAGE)
-    users.update_user(ctx.user.company_id, ctx.user.id, gender=gender)
+    users.update_user(ctx.user, ctx.user.id, gender=gender)
     return texts.GENDER_SET.format(gender=texts.GENDER[gender])
 
 
@@ -43,9 +43,8 @@ def got_image(ctx):
     """The image message after 头像: a job downloads, checks and keeps it."""
     if ctx.kind != "image" or not ctx.media_id:
         return texts.AVATAR_AGAIN, "image"
-    from jobs.avatar import fetch_avatar
     get_queue(ctx.redis).enqueue(
-        fetch_avatar, ctx.user.company_id, ctx.user.id, ctx.openid, ctx.media_id,
+        FETCH_AVATAR, ctx.user.company_id, ctx.user.id, ctx.openid, ctx.media_id,
         texts.AVATAR_DONE, texts.AVATAR_BAD, texts.AVATAR_REASON)
     return texts.AVATAR_RECEIVED, None
 

@@ -8,7 +8,7 @@ message (the user has just written to us, so the 48-hour window is open).
 import logging
 
 from bot.wechat_api import WeChatAPIError, get_client
-from jobs.notify import current_settings, job_connection
+from jobs.runtime import current_settings, job_connection
 from store import avatars
 
 log = logging.getLogger(__name__)

@@ -60,13 +60,13 @@ def chat(wx):
 def jobs_use_mock(app, sqlite_db, redis_url, wechat_mock, tmp_path):
     """The RQ jobs of this process talk to the WeChat mock and keep files under tmp_path."""
     from bot.wechat_api import clear_clients
-    from jobs import notify
+    from jobs import runtime
     from tests.notify_support import settings_for
     settings = settings_for(sqlite_db, redis_url, wechat_mock, MEDIA_DIR=str(tmp_path / "media"))
-    notify.configure(settings)
+    runtime.configure(settings)
     clear_clients()
     yield settings
-    notify.configure(None)
+    runtime.configure(None)
     clear_clients()
 
 

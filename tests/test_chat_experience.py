@@ -6,8 +6,9 @@ import pytest
 
 from bot.wire import MAX_REPLY_BYTES
 from handlers import texts
+from store import directory
 from handlers.replies import size
-from jobs.queue import enqueue_created_notifications
+from bot.queues import enqueue_created_notifications
 from menus.keys import MenuKey
 from store import messages, projects
 from store.models import Comment, Feedback, Task
@@ -111,7 +112,7 @@ def test_a_dialog_started_from_the_late_reason_question_gets_its_own_expiry(chat
 def test_a_refused_step_in_a_dialog_is_asked_again(chat, world):
     alice = chat(world.alice)
     talk(alice, [("新建", texts.ASK_TITLE), ("盘点", texts.ASK_ASSIGNEE),
-                 ("@没有这个人", texts.MENTION_NONE.format(name="没有这个人")),
+                 ("@没有这个人", directory.NAME_UNKNOWN.format(name="没有这个人")),
                  ("我", texts.ASK_DEADLINE)])
 
 
