@@ -96,7 +96,6 @@ def list_users(company_id: int, *, department_id: int | None = None, role: str |
                offset: int = 0, bound: bool | None = None) -> list[User]:
     """The company's users, filtered; `text` matches account or name; `bound`: with or
     without a WeChat binding."""
-    from store.models import WeChatBinding
     query = User.scoped(company_id)
     if bound is not None:
         with_binding = User.id.in_(WeChatBinding.select(WeChatBinding.user)
