@@ -100,7 +100,7 @@ def change_password(user: User, current: str, new: str, repeat: str) -> User:
     if new != repeat:
         raise Invalid("两次输入的新密码不一致", detail={"field": "repeat"})
     try:
-        return user_store.update_user(user.company_id, user.id, password=new)
+        return user_store.update_user(user, user.id, password=new)
     except Invalid as error:
         raise Invalid(error.message, detail={"field": "new"}) from None
 

@@ -74,9 +74,9 @@ def test_wrong_sign_in_gets_its_own_message_and_no_session(console, world, code,
 
 def test_unauthorised_and_deactivated_users_are_told_why(console, world):
     stranger = make_user(world.company.id, "newbie")
-    users.update_user(world.company.id, stranger.id, authorized=False)
+    users.update_user(world.admin, stranger.id, authorized=False)
     assert accounts.NOT_AUTHORISED in text(console.sign_in("newbie"))
-    users.deactivate_user(world.company.id, world.h1.id)
+    users.deactivate_user(world.admin, world.h1.id)
     assert accounts.DEACTIVATED in text(console.sign_in("h1"))
     assert not console.signed_in
 
@@ -123,7 +123,7 @@ def test_changing_the_password_signs_other_browsers_out(app, world):
 
 def test_deactivating_a_user_ends_their_session(app, world):
     console = as_user(app, world.alice)
-    users.deactivate_user(world.company.id, world.alice.id)
+    users.deactivate_user(world.admin, world.alice.id)
     assert not console.signed_in
 
 
@@ -184,7 +184,7 @@ def test_sso_with_another_companys_secret_is_refused(app, world):
 
 
 def test_sso_for_an_unauthorised_user_is_refused(app, world):
-    users.update_user(world.company.id, world.alice.id, authorized=False)
+    users.update_user(world.admin, world.alice.id, authorized=False)
     with time_machine.travel(T0, tick=False):
         console = Console(app.test_client())
         response = console.get(sso_link(world.company, "alice", T0.timestamp()))

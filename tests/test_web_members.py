@@ -20,7 +20,7 @@ def test_list_filters_by_role_text_department_binding_and_state(admin, world):
     users.bind_wechat_by_login("o-h2", "acme", "h2", PASSWORD, users.utcnow())
     assert rows_of(admin.get("/app/settings/members?bound=yes")) == ["h2"]
     assert "h2" not in rows_of(admin.get("/app/settings/members?bound=no"))
-    users.deactivate_user(world.company.id, world.h3.id)
+    users.deactivate_user(world.admin, world.h3.id)
     assert rows_of(admin.get("/app/settings/members?active=no")) == ["h3"]
     assert rows_of(admin.get(f"/app/settings/members?department_id={world.dept.id}&q=admin")) == ["dadmin"]
 
@@ -75,7 +75,7 @@ def test_reset_password(app, admin, world):
 
 def test_another_companys_user_is_not_found(app, admin, world):
     other, _ = users.create_company("other", "别的公司")
-    stranger = users.create_user(other.id, "x", "外人", "pass-123")
+    stranger = users.create_user(users.operator(other.id), "x", "外人", "pass-123")
     assert admin.get(f"/app/settings/members/{stranger.id}").status_code == 404
     admin.post(f"/app/settings/members/{stranger.id}/deactivate")
     assert User.get_by_id(stranger.id).active
@@ -126,7 +126,7 @@ def test_qr_code_failure_still_shows_the_binding_code(admin, world, wechat_mock)
     assert "<svg" not in page and "请使用绑定码" in page and code
 
 def test_authorising_a_deactivated_user_is_refused(admin, world):
-    users.deactivate_user(world.company.id, world.h1.id)
+    users.deactivate_user(world.admin, world.h1.id)
     response = admin.post(f"/app/settings/members/{world.h1.id}/authorize")
     assert response.status_code == 303 and "error=" in response.headers["Location"]
     assert "该用户已停用" in text(admin.get(response.headers["Location"]))

@@ -1,11 +1,10 @@
 """Sign-in (customer code + account + password), sign-out, the ERP's single sign-on link and
 changing one's own password."""
 import logging
-from dataclasses import dataclass
-from typing import Callable
 
 from flask import current_app, g, redirect, render_template, request, session, url_for
 
+from bot import throttle
 from bot.web import SESSION_STAMP, SESSION_USER, bp
 from store import accounts
 from store.db import utcnow
@@ -15,19 +14,11 @@ log = logging.getLogger(__name__)
 SSO_USED_TTL = 2 * accounts.SSO_WINDOW + 60  # a link is refused by its ts after this anyway
 
 
-@dataclass
-class Throttle:
-    wait: Callable[[], int]  # seconds until the next attempt is allowed (0: now)
-    fail: Callable[[], int]  # count a failure; attempts left in the window
-    clear: Callable[[], None]
-
-
-def login_throttle(company_code: str, account: str) -> Throttle:
-    """The failed sign-in throttle, shared per account with the mobile login page."""
-    from bot.pages import auth as mobile
-    keys = mobile._throttle_keys(f"ip:{request.remote_addr}", company_code, account)
-    return Throttle(lambda: mobile._throttled(keys), lambda: mobile._record_failure(keys),
-                    lambda: current_app.extensions["twork.redis"].delete(keys[0]))
+def login_attempt(company_code: str, account: str) -> tuple[throttle.Verdict, tuple[str, ...]]:
+    """Count one sign-in attempt before the password is checked, in the buckets shared with
+    the mobile login page (per account, whatever the path)."""
+    keys = (f"ip:{request.remote_addr}", throttle.account_key(company_code, account))
+    return throttle.hit(current_app.extensions["twork.redis"], "login", *keys), keys
 
 
 def _safe_next(value: str | None) -> str:
@@ -57,23 +48,19 @@ def login():
         "app/login.html", error=error, form=form, next=request.values.get("next", "")), status)
     if request.method == "GET":
         return page()
-    throttle = login_throttle(form["company_code"], form["account"])
-    wait = throttle.wait()
-    if wait:
-        return page(_wait_text(wait), 429)
+    verdict, keys = login_attempt(form["company_code"], form["account"])
+    if verdict.unavailable:
+        return page("登录服务暂时不可用，请稍后再试", 503)
+    if not verdict.allowed:
+        return page(_wait_text(verdict.retry_after or 60), 429)
     try:
         user = accounts.sign_in(form["company_code"], form["account"], request.form.get("password", ""))
     except Invalid as error:
-        if error.code == "fields":
-            return page(error.message, 422)
-        left = throttle.fail()
-        if not left:
-            return page(_wait_text(throttle.wait() or 60), 429)
-        return page(f"{error.message}（还可尝试 {left} 次）", 422)
-    try:
-        throttle.clear()
-    except Exception:
-        log.exception("login throttle unavailable")
+        if error.code == "fields" or verdict.remaining:
+            hint = f"（还可尝试 {verdict.remaining} 次）" if error.code != "fields" else ""
+            return page(error.message + hint, 422)
+        return page(f"{error.message}；{_wait_text(verdict.retry_after or 60)}", 429)
+    throttle.reset(current_app.extensions["twork.redis"], "login", keys[0])
     _start_session(user)
     return redirect(_safe_next(request.form.get("next")), code=303)
 

@@ -69,7 +69,7 @@ def members_new():
         return _member_form(form={"role": "member"})
     form = _form_values()
     try:
-        user = user_store.create_user(g.company.id, form["account"], form["name"],
+        user = user_store.create_user(g.user, form["account"], form["name"],
                                       request.form.get("password", ""), role=form["role"],
                                       department_id=form["department_id"], gender=form["gender"])
     except DomainError as error:
@@ -88,7 +88,7 @@ def members_edit(user_id: int):
         return _member_form(user, form)
     form = _form_values()
     try:
-        user = user_store.update_user(g.company.id, user.id, name=form["name"], role=form["role"],
+        user = user_store.update_user(g.user, user.id, name=form["name"], role=form["role"],
                                       department_id=form["department_id"], gender=form["gender"])
     except DomainError as error:
         return _member_form(user, {**form, "account": user.account},
@@ -108,7 +108,7 @@ def _act(user_id: int, action, done: str):
 
 @bp.post("/settings/members/<int:user_id>/deactivate")
 def members_deactivate(user_id: int):
-    return _act(user_id, lambda: user_store.deactivate_user(g.company.id, user_id), "已停用 {name}")
+    return _act(user_id, lambda: user_store.deactivate_user(g.user, user_id), "已停用 {name}")
 
 
 @bp.post("/settings/members/<int:user_id>/reactivate")
@@ -129,7 +129,7 @@ def members_password(user_id: int):
     require_role(ADMIN)
     user = user_store.get_user(g.company.id, user_id)
     try:
-        user_store.update_user(g.company.id, user.id, password=request.form.get("password", ""))
+        user_store.update_user(g.user, user.id, password=request.form.get("password", ""))
     except DomainError as error:
         form = {"account": user.account, "name": user.name, "role": user.role,
                 "department_id": user.department_id, "gender": user.gender}
@@ -143,7 +143,7 @@ def members_authorize(user_id: int):
     require_role(ADMIN)
     user = user_store.get_user(g.company.id, user_id)
     try:
-        code, expires_at = user_store.authorize_user(g.company.id, user.id, utcnow())
+        code, expires_at = user_store.authorize_user(g.user, user.id, utcnow())
     except DomainError as error:
         return redirect(url_for("web.members", error=error.message), code=303)
     qr, qr_error = _bind_qr(code, expires_at)
@@ -177,7 +177,7 @@ def members_import():
         request.form.get("text", "")
     dry_run = request.form.get("action") == "check"
     try:
-        created = imports.import_users(g.company.id, text, dry_run=dry_run)
+        created = imports.import_users(g.user, text, dry_run=dry_run)
     except DomainError as error:
         rows = error.detail if isinstance(error.detail, list) else None
         return render_template("app/member_import.html", text=text, rows=rows, error=error.message,

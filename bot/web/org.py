@@ -21,7 +21,7 @@ def departments():
         return _departments_page()
     name = request.form.get("name", "")
     try:
-        department = user_store.create_department(g.company.id, name)
+        department = directory.create_department(g.user, name)
     except DomainError as error:
         return _departments_page({"new": error.message}, {"new": name}, 422)
     return redirect(url_for("web.departments", done=f"已创建部门 {department.name}"), code=303)
@@ -32,7 +32,7 @@ def departments_rename(department_id: int):
     require_role(ADMIN)
     name = request.form.get("name", "")
     try:
-        department = directory.rename_department(g.company.id, department_id, name)
+        department = directory.rename_department(g.user, department_id, name)
     except DomainError as error:
         return _departments_page({department_id: error.message}, {department_id: name}, 422)
     return redirect(url_for("web.departments", done=f"已改名为 {department.name}"), code=303)
