@@ -187,6 +187,6 @@ def test_a_right_code_clears_the_count(app, world, redis_conn, wx):
         for _ in range(3):
             wx.say("绑定 WRONG234", openid="o-typos")
         assert throttle_keys(redis_conn)
-        code, _ = users.authorize_user(world.company.id, world.alice.id, utcnow())
+        code, _ = users.authorize_user(world.admin, world.alice.id, utcnow())
         assert wx.say(f"绑定 {code}", openid="o-typos").startswith("绑定成功")
     assert not throttle_keys(redis_conn)

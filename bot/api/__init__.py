@@ -27,8 +27,11 @@ class IdConverter(IntegerConverter):
     """`<id:name>`: a positive 32-bit id; anything larger cannot exist, so it is a 404
     instead of an out-of-range error from the database."""
 
-    def __init__(self, url_map, *args, **kwargs):
-        super().__init__(url_map, min=1, max=MAX_ID)
+    def to_python(self, value: str) -> int:
+        # Out of range is not "no such route" (werkzeug would then answer another method's
+        # rule with a 405): it is an id no row can have, which the view answers with a 404.
+        number = int(value)
+        return number if 1 <= number <= MAX_ID else 0
 
 
 def _error(status: int, code: str, message: str, detail=None):
