@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
+from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
 CHROMIUM = os.environ.get("TWORK_CHROMIUM", "/usr/bin/chromium")
@@ -69,6 +70,15 @@ def shoot(page, name: str) -> Path:
     path = ARTIFACTS / f"{name}.png"
     page.screenshot(path=str(path), full_page=True)
     return path
+
+
+def choose(page, label: str, value: str):
+    """Select VALUE in the select labelled LABEL, whose change re-renders the editor through
+    htmx, and wait until the new editor is swapped in and live: acting on the old one would
+    race the swap."""
+    with page.expect_response(lambda r: r.request.method == "POST"):
+        page.get_by_label(label).select_option(value)
+    expect(page.locator(".htmx-request, .htmx-swapping, .htmx-settling, .htmx-added")).to_have_count(0)
 
 
 def sign_in(page, live, account: str, code: str = "acme", password: str | None = None):

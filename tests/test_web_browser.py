@@ -15,7 +15,7 @@ from playwright.sync_api import expect
 from bot.api.erp import signature
 from store import scenarios
 from store.models import Template
-from tests.browser_support import WIDE, browser, live, page, shoot, sign_in  # noqa: F401
+from tests.browser_support import WIDE, browser, choose, live, page, shoot, sign_in  # noqa: F401
 from tests.conftest import fake_wechat
 from tests.web_support import world  # noqa: F401
 from tests.factories import PASSWORD
@@ -92,9 +92,9 @@ def test_admin_builds_a_scenario_and_sends_a_test_event(page, live, world):
     sign_in(page, live, "admin")
     page.goto(live.url("/app/settings/scenarios/new"))
     page.get_by_label("场景名称").fill("采购单金额超标")
-    page.get_by_label("场景类型").select_option("purchase_order.amount")
+    choose(page, "场景类型", "purchase_order.amount")
     expect(page.get_by_label("示例事件数据")).to_contain_text("PO123")
-    page.get_by_label("必要条件1的字段").select_option("amount")
+    choose(page, "必要条件1的字段", "amount")
     expect(page.get_by_label("必要条件1的运算符")).not_to_contain_text("contains")
     page.get_by_label("必要条件1的运算符").select_option(">")
     page.get_by_label("必要条件1的值").fill("5000")
