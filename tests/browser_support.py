@@ -32,6 +32,12 @@ class LiveServer:
         return self.base + path
 
 
+def browser_environment() -> dict:
+    """Chromium's environment: ours without libfaketime (scripts/test-at.sh), which Chromium's
+    own clock and sandbox code do not survive. The server's "now" is pinned anyway."""
+    return {k: v for k, v in os.environ.items() if k != "LD_PRELOAD" and not k.startswith("FAKETIME")}
+
+
 @pytest.fixture(scope="session")
 def browser():
     if not os.path.exists(CHROMIUM):
@@ -39,7 +45,7 @@ def browser():
     from playwright.sync_api import sync_playwright
     with sync_playwright() as playwright:
         chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS,
-                                              headless=True)
+                                              headless=True, env=browser_environment())
         yield chromium
         chromium.close()
 
