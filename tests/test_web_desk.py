@@ -17,6 +17,7 @@ from tests.api_support import Api
 from tests.chat_fixtures import jobs_use_mock  # noqa: F401
 from tests.conftest import fake_wechat, make_app
 from tests.factories import SH, make_outsider, make_task
+from tests.page_support import bound
 from tests.web_support import admin, as_user, text, world  # noqa: F401
 
 T = datetime(2026, 12, 1, 10, 0, tzinfo=SH)  # the pinned clock stands at 12-02 10:00
@@ -358,3 +359,14 @@ def test_a_bad_avatar_is_refused_and_changes_nothing(app, world):
 def test_password_change_is_linked_from_the_profile(app, world):
     page = text(as_user(app, world.h1).get("/app/profile"))
     assert 'href="/app/password"' in page and "我的资料" in page
+
+
+def test_the_mobile_my_page_shows_the_avatar_uploaded_in_the_console(app, world, wechat_mock):
+    as_user(app, world.h1).post("/app/profile/avatar", {"avatar": (io.BytesIO(png()), "me.png")},
+                                content_type="multipart/form-data")
+    client = app.test_client()
+    page = text(bound(client, wechat_mock, world.h1, "/m/me"))
+    assert f'src="/m/avatars/{world.h1.id}"' in page
+    served = client.get(f"/m/avatars/{world.h1.id}")
+    assert served.status_code == 200 and served.mimetype == "image/jpeg"
+    assert client.get(f"/m/avatars/{make_outsider().id}").status_code == 404
