@@ -288,7 +288,7 @@ def test_a_member_asks_and_the_desk_answers_in_wechat(app, admin, world, worker,
     assert answer in text(h1.get("/app/feedback"))
     assert answer in fake_wechat(app).say("消息", openid=openid)
     twice = admin.post(f"/app/feedback/desk/{feedback.id}/reply", {"reply": "再答"})
-    assert twice.status_code == 422 and "该反馈已回复或已关闭" in text(twice)
+    assert twice.status_code == 409 and "该反馈已回复或已关闭" in text(twice)
     admin.post(f"/app/feedback/desk/{feedback.id}/close")
     assert Feedback.get_by_id(feedback.id).status == "closed"
     assert "已关闭" in text(admin.get("/app/feedback/desk?status=closed"))
@@ -298,7 +298,7 @@ def test_the_desk_sees_only_its_company(app, admin, world):
     outsider = make_outsider()
     theirs = messages.create_feedback(outsider, "别家的问题")
     assert "别家的问题" not in text(admin.get("/app/feedback/desk"))
-    assert admin.post(f"/app/feedback/desk/{theirs.id}/reply", {"reply": "x"}).status_code == 422
+    assert admin.post(f"/app/feedback/desk/{theirs.id}/reply", {"reply": "x"}).status_code == 404
     assert admin.post(f"/app/feedback/desk/{theirs.id}/close").status_code == 404
     assert Feedback.get_by_id(theirs.id).status == "open"
 

@@ -13,7 +13,7 @@ from tests.browser_support import browser, live, page, shoot, sign_in  # noqa: F
 from tests.chat_fixtures import jobs_use_mock  # noqa: F401
 from tests.conftest import fake_wechat, make_app
 from tests.factories import make_task
-from tests.test_web_desk import bind, work
+from tests.test_web_desk import bind, png, work
 from tests.web_support import world  # noqa: F401
 
 
@@ -122,3 +122,23 @@ def test_member_marks_a_message_pending_without_a_reload(page, live, world):
     shoot(page, "messages")
     page.get_by_role("link", name="待处理").click()
     expect(page.locator("tr[data-message]")).to_have_count(1)
+
+
+def test_member_uploads_an_avatar_and_renames_themself(page, live, world, tmp_path):
+    image = tmp_path / "me.png"
+    image.write_bytes(png(size=(300, 200)))
+    sign_in(page, live, "h1")
+    page.get_by_role("link", name="我的资料").click()
+    expect(page.get_by_test_id("avatar-empty")).to_be_visible()
+    page.get_by_label(re.compile("^上传新头像")).set_input_files(str(image))
+    page.get_by_role("button", name="上传", exact=True).click()
+    expect(page.get_by_role("status")).to_have_text("头像已更新")
+    avatar = page.get_by_test_id("avatar")
+    expect(avatar).to_be_visible()
+    assert avatar.evaluate("img => img.naturalWidth") == 256  # re-encoded, served by our route
+    page.get_by_label("姓名").fill("张一一")
+    page.get_by_label("性别").select_option("male")
+    page.get_by_role("button", name="保存", exact=True).click()
+    expect(page.get_by_role("status")).to_have_text("已保存")
+    expect(page.get_by_test_id("user")).to_contain_text("张一一")
+    shoot(page, "profile")

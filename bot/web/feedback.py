@@ -7,7 +7,7 @@ from bot.web import ADMIN, bp, field_of, require_role
 from bot.web.paging import fetch_page
 from store import feedback as store, messages as message_store
 from store.db import utcnow
-from store.errors import DomainError
+from store.errors import DomainError, Invalid, Refused
 
 KIND_NAMES = {"consult": "咨询", "requirement": "需求"}
 STATUS_NAMES = {"open": "待回复", "replied": "已回复", "closed": "已关闭"}
@@ -59,8 +59,8 @@ def feedback_reply(feedback_id: int):
     text = request.form.get("reply", "")
     try:
         store.reply(g.user, feedback_id, text, now=utcnow())
-    except DomainError as error:
-        return _desk({feedback_id: error.message}, {feedback_id: text}, 422)
+    except (Invalid, Refused) as error:  # NotFound: the blueprint's 404 page
+        return _desk({feedback_id: error.message}, {feedback_id: text}, error.status)
     return redirect(url_for("web.feedback_desk", done="已回复，用户会在微信收到回复内容"), code=303)
 
 
