@@ -243,10 +243,12 @@ def _period_stats(actor, period, start_day, end_day, department_id, now) -> dict
         done, on_time = completed.get(uid, (0, 0))
         got = received.get(uid, 0)
         value, display = rate(done, got)
+        punctual, punctual_display = rate(on_time, done)
         members.append({"user_id": uid, "name": name, "department": department_name,
                         "done": done, "on_time": on_time, "todo": todo.get(uid, 0),
                         "overdue_total": overdue.get(uid, 0), "received": got,
-                        "completion_rate": value, "completion_rate_display": display})
+                        "completion_rate": value, "completion_rate_display": display,
+                        "on_time_rate": punctual, "on_time_rate_display": punctual_display})
 
     # Totals cover every user in scope, deactivated ones too: their work happened.
     total_received = sum(received.values())
@@ -266,7 +268,7 @@ def _period_stats(actor, period, start_day, end_day, department_id, now) -> dict
 CSV_COLUMNS = [("user_id", "成员ID"), ("name", "姓名"), ("department", "部门"),
                ("received", "接收"), ("done", "完成"), ("on_time", "按时完成"),
                ("todo", "待办"), ("overdue_total", "累计逾期"),
-               ("completion_rate_display", "完成率")]
+               ("completion_rate_display", "完成率"), ("on_time_rate_display", "按时率")]
 
 
 def _cell(value):
@@ -287,5 +289,5 @@ def stats_csv(result: dict) -> str:
         writer.writerow([_cell(member.get(en)) for en, _ in CSV_COLUMNS])
     writer.writerow(["合计 total", f"{result['start']}~{result['end']}", "",
                      result["received"], result["completed"], result["on_time"], "", "",
-                     result["completion_rate_display"]])
+                     result["completion_rate_display"], result["on_time_rate_display"]])
     return out.getvalue()

@@ -323,8 +323,8 @@ def test_stats_csv_has_bilingual_header_members_and_total(co):
     lines = stats.stats_csv(result).split("\r\n")
     assert lines[0].startswith("成员ID user_id,姓名 name,部门 department,接收 received")
     assert len(lines) == 1 + len(result["members"]) + 1 + 1  # header, members, total, ""
-    assert f"{co.m1.id},'=HYPERLINK(1),销售,4,2,2,3,3,50.0%" in lines
-    assert lines[-2] == "合计 total,2026-11-01~2026-11-30,,7,4,3,,,57.1%"
+    assert f"{co.m1.id},'=HYPERLINK(1),销售,4,2,2,3,3,50.0%,100.0%" in lines
+    assert lines[-2] == "合计 total,2026-11-01~2026-11-30,,7,4,3,,,57.1%,75.0%"
 
 
 # ---- my page -------------------------------------------------------------------------

@@ -82,10 +82,10 @@ def test_web_api_and_chat_show_the_same_statistics(app, admin, world):
         rows = member_rows(page)
         assert set(rows) == {m["user_id"] for m in numbers["members"]}
         for m in numbers["members"]:
-            name, _dept, received, done, on_time, todo, overdue, rate = rows[m["user_id"]]
-            assert (name, done, todo, overdue, rate) == (
-                m["name"], str(m["done"]), str(m["todo"]), str(m["overdue_total"]),
-                m["completion_rate_display"])
+            name, _dept, received, done, on_time, todo, overdue, rate, punctual = rows[m["user_id"]]
+            assert (name, received, done, on_time, todo, overdue, rate, punctual) == (
+                m["name"], str(m["received"]), str(m["done"]), str(m["on_time"]), str(m["todo"]),
+                str(m["overdue_total"]), m["completion_rate_display"], m["on_time_rate_display"])
 
     reply = fake_wechat(app).say("统计", openid=bind(world.admin))
     assert texts.STATS_MONTH.format(
