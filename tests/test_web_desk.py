@@ -24,9 +24,9 @@ T = datetime(2026, 12, 1, 10, 0, tzinfo=SH)  # the pinned clock stands at 12-02 
 
 
 @pytest.fixture
-def app(sqlite_db, redis_url, redis_conn, wechat_mock, tmp_path):
-    """The app with its own storage folder for avatars."""
-    return make_app(sqlite_db, redis_url, wechat_mock, MEDIA_DIR=str(tmp_path / "media"))
+def app(any_db, redis_url, redis_conn, wechat_mock, tmp_path):
+    """The app with its own storage folder for avatars, on SQLite and on PostgreSQL."""
+    return make_app(any_db, redis_url, wechat_mock, MEDIA_DIR=str(tmp_path / "media"))
 
 
 def bind(user, openid=None) -> str:
