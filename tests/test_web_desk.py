@@ -365,8 +365,9 @@ def test_the_mobile_my_page_shows_the_avatar_uploaded_in_the_console(app, world,
     as_user(app, world.h1).post("/app/profile/avatar", {"avatar": (io.BytesIO(png()), "me.png")},
                                 content_type="multipart/form-data")
     client = app.test_client()
+    as_user(app, world.h1).post("/app/profile", {"name": "张一", "gender": "male"})
     page = text(bound(client, wechat_mock, world.h1, "/m/me"))
-    assert f'src="/m/avatars/{world.h1.id}"' in page
+    assert f'src="/m/avatars/{world.h1.id}"' in page and "男 · h1" in page
     served = client.get(f"/m/avatars/{world.h1.id}")
     assert served.status_code == 200 and served.mimetype == "image/jpeg"
     assert client.get(f"/m/avatars/{make_outsider().id}").status_code == 404
