@@ -5,8 +5,8 @@ from datetime import datetime
 
 from peewee import Case, fn
 
-from store import stats
-from store.models import Company, Task, TaskNode, TaskReceipt, User
+from store import stats, trends
+from store.models import Company, Task, TaskNode, User
 
 CHART_MONTHS = 6
 
@@ -89,30 +89,6 @@ def company_profile(user: User) -> dict:
 
 
 def _monthly_chart(user: User, zone, current_month) -> list[dict]:
-    """Received and completed per month, one query each: a COUNT(DISTINCT CASE ...)
-    column per month, which works on both databases, unlike grouping by a local month."""
     months = [stats.add_months(current_month, k) for k in range(1 - CHART_MONTHS, 1)]
-    bounds = [stats.local_midnight_utc(m, zone) for m in
-              months + [stats.add_months(current_month, 1)]]
-
-    def per_month(column, task_column):
-        return [fn.COUNT(fn.DISTINCT(Case(None, [((column >= lo) & (column < hi),
-                                                   task_column)])))
-                for lo, hi in zip(bounds, bounds[1:])]
-
-    received = (TaskReceipt
-                .select(*per_month(TaskReceipt.received_at, TaskReceipt.task))
-                .join(Task, on=(TaskReceipt.task == Task.id))
-                .where(TaskReceipt.company == user.company_id, TaskReceipt.user == user.id,
-                       TaskReceipt.received_at >= bounds[0],
-                       TaskReceipt.received_at < bounds[-1], Task.deleted_at.is_null())
-                .tuples().get())
-    completed = (TaskNode
-                 .select(*per_month(TaskNode.done_at, TaskNode.task))
-                 .join(Task, on=(TaskNode.task == Task.id))
-                 .where(TaskNode.company == user.company_id, TaskNode.done_by == user.id,
-                        TaskNode.state == "done", TaskNode.done_at >= bounds[0],
-                        TaskNode.done_at < bounds[-1], Task.deleted_at.is_null())
-                 .tuples().get())
-    return [{"month": m.strftime("%Y-%m"), "received": r or 0, "completed": c or 0}
-            for m, r, c in zip(months, received, completed)]
+    return [{"month": row["month"], "received": row["received"], "completed": row["completed"]}
+            for row in trends.monthly_counts(user.company_id, zone, months, [user.id])]

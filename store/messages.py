@@ -9,13 +9,13 @@ from datetime import datetime
 
 from peewee import Case
 
-from store import outbox
+from store import announcements, outbox
 from store.db import db, utcnow
 from store.errors import Invalid, NotFound, Refused
 from store.models import Announcement, Company, Feedback, Message, User
 
-ANNOUNCEMENT_KINDS = ("system", "industry", "feature")
 FEEDBACK_STATUSES = ("open", "replied", "closed")
+FEEDBACK_KINDS = ("consult", "requirement")
 FEEDBACK_MAX = 2000
 
 
@@ -86,10 +86,11 @@ def set_pending(user: User, message_id: int, pending: bool) -> Message:
     return message
 
 
-def list_pending(user: User, *, limit: int = 50) -> list[Message]:
+def list_pending(user: User, *, limit: int = 50, offset: int = 0) -> list[Message]:
     """The user's messages marked 待处理, newest first."""
     return list(_own(user).where(Message.pending == True)  # noqa: E712 (SQL, not Python)
-                .order_by(Message.created_at.desc(), Message.id.desc()).limit(limit))
+                .order_by(Message.created_at.desc(), Message.id.desc())
+                .limit(limit).offset(offset))
 
 
 # ---- announcements -------------------------------------------------------------------
@@ -97,7 +98,8 @@ def list_pending(user: User, *, limit: int = 50) -> list[Message]:
 def list_announcements(company_id: int, limit: int = 10) -> list[Announcement]:
     """The company's announcements and the platform-wide ones, newest first."""
     return list(Announcement.select()
-                .where((Announcement.company == company_id) | Announcement.company.is_null())
+                .where((Announcement.company == company_id) | Announcement.company.is_null(),
+                       Announcement.draft == False)  # noqa: E712 (SQL, not Python)
                 .order_by(Announcement.published_at.desc(), Announcement.id.desc())
                 .limit(limit))
 
@@ -107,27 +109,24 @@ def create_announcement(company_id: int | None, kind: str, title: str, body: str
     """Publish an announcement for one company, or for every company (company_id None).
 
     kind is system (系统公告), industry (行业资讯) or feature (新功能)."""
-    if kind not in ANNOUNCEMENT_KINDS:
-        raise Invalid("公告类型只能是 system / industry / feature", {"kind": kind})
-    title = (title or "").strip()
-    if not title:
-        raise Invalid("公告标题不能为空")
-    if len(title) > 200:
-        raise Invalid("公告标题不能超过200字")
-    return Announcement.create(company=company_id, kind=kind, title=title,
-                               body=(body or "").strip(), published_at=now or utcnow())
+    kind, title, body = announcements.check_fields(kind, title, body)
+    return Announcement.create(company=company_id, kind=kind, title=title, body=body,
+                               published_at=now or utcnow())
 
 
 # ---- feedback ------------------------------------------------------------------------
 
-def create_feedback(user: User, body: str, *, now: datetime | None = None) -> Feedback:
-    """Send a consultation or requirement to the service team."""
+def create_feedback(user: User, body: str, *, now: datetime | None = None,
+                    kind: str = "consult") -> Feedback:
+    """Send a consultation (consult) or requirement to the service team."""
+    if kind not in FEEDBACK_KINDS:
+        raise Invalid("反馈类型只能是 consult / requirement", {"field": "kind", "kind": kind})
     body = (body or "").strip()
     if not body:
         raise Invalid("反馈内容不能为空")
     if len(body) > FEEDBACK_MAX:
         raise Invalid(f"反馈内容不能超过{FEEDBACK_MAX}字", {"length": len(body)})
-    return Feedback.create(company=user.company_id, user=user.id, body=body,
+    return Feedback.create(company=user.company_id, user=user.id, kind=kind, body=body,
                            created_at=now or utcnow())
 
 

@@ -352,11 +352,15 @@ class Announcement(BaseModel):
     kind = CharField(max_length=20, default="system")  # system | industry | feature
     title = CharField(max_length=200)
     body = TextField(default="")
-    published_at = UTCDateTimeField(default=utcnow, index=True)
+    published_at = UTCDateTimeField(default=utcnow, index=True)  # a draft: when it was saved
+    draft = BooleanField(default=False)  # drafts are shown to admins only
+    updated_at = UTCDateTimeField(null=True)
+    pushed_at = UTCDateTimeField(null=True)  # when it was queued to every bound user
 
 
 class Feedback(CompanyScoped):
     user = ForeignKeyField(User, on_delete="CASCADE")
+    kind = CharField(max_length=12, default="consult")  # consult (咨询) | requirement (需求)
     body = TextField()
     status = CharField(max_length=10, default="open")  # open | replied | closed
     reply = TextField(null=True)

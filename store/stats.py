@@ -77,7 +77,7 @@ def rate(numerator: int, denominator: int) -> tuple[float | None, str]:
 
 # ---- shared queries ------------------------------------------------------------------
 
-def _in_users(column, users) -> list:
+def in_users(column, users) -> list:
     """The condition restricting `column` to `users` (a subquery of ids); [] for all."""
     return [] if users is None else [column.in_(users)]
 
@@ -89,7 +89,7 @@ def received_by_user(company_id, start, end, users=None) -> dict[int, int]:
              .join(Task, on=(TaskReceipt.task == Task.id))
              .where(TaskReceipt.company == company_id,
                     TaskReceipt.received_at >= start, TaskReceipt.received_at < end,
-                    Task.deleted_at.is_null(), *_in_users(TaskReceipt.user, users))
+                    Task.deleted_at.is_null(), *in_users(TaskReceipt.user, users))
              .group_by(TaskReceipt.user))
     return dict(query.tuples())
 
@@ -105,7 +105,7 @@ def completed_by_user(company_id, start, end, users=None) -> dict[int, tuple[int
              .where(TaskNode.company == company_id, TaskNode.state == "done",
                     TaskNode.done_at >= start, TaskNode.done_at < end,
                     TaskNode.done_by.is_null(False), Task.deleted_at.is_null(),
-                    *_in_users(TaskNode.done_by, users))
+                    *in_users(TaskNode.done_by, users))
              .group_by(TaskNode.done_by))
     return {uid: (done, punctual) for uid, done, punctual in query.tuples()}
 
@@ -118,7 +118,7 @@ def late_by_reason(company_id, start, end, users=None) -> dict[str, int]:
              .where(TaskNode.company == company_id, TaskNode.state == "done",
                     TaskNode.done_at >= start, TaskNode.done_at < end,
                     TaskNode.done_at > Task.due_at, TaskNode.done_by.is_null(False),
-                    Task.deleted_at.is_null(), *_in_users(TaskNode.done_by, users))
+                    Task.deleted_at.is_null(), *in_users(TaskNode.done_by, users))
              .group_by(TaskNode.late_reason))
     counts = {reason: 0 for reason in (*LATE_REASONS, "unknown")}
     for reason, n in query.tuples():
@@ -139,7 +139,7 @@ def todo_by_user(company_id, users=None) -> dict[int, int]:
     """{user_id: tasks whose current open node the user handles}."""
     query = (current_open_nodes()
              .select(TaskNode.handler, fn.COUNT(fn.DISTINCT(TaskNode.task)))
-             .where(TaskNode.company == company_id, *_in_users(TaskNode.handler, users))
+             .where(TaskNode.company == company_id, *in_users(TaskNode.handler, users))
              .group_by(TaskNode.handler))
     return dict(query.tuples())
 
@@ -160,12 +160,12 @@ def overdue_pairs(company_id, now, *, users=None, due_from=None, due_to=None):
         .join(Task, on=(TaskNode.task == Task.id))
         .where(TaskNode.company == company_id, TaskNode.state == "done",
                TaskNode.done_at > Task.due_at, Task.deleted_at.is_null(),
-               *_in_users(TaskNode.done_by, users)))
+               *in_users(TaskNode.done_by, users)))
     still_open = due_window(
         current_open_nodes()
         .select(TaskNode.handler.alias("uid"), TaskNode.task.alias("tid"))
         .where(TaskNode.company == company_id, Task.due_at < now,
-               *_in_users(TaskNode.handler, users)))
+               *in_users(TaskNode.handler, users)))
     return late | still_open  # UNION, not UNION ALL: a task counts once per user
 
 
@@ -179,8 +179,9 @@ def overdue_by_user(company_id, now, users=None) -> dict[int, int]:
 
 # ---- admin statistics ----------------------------------------------------------------
 
-def _scope(actor: User, department_id):
-    """The department the actor may see (None: the whole company), or raise."""
+def scope(actor: User, department_id):
+    """The department whose statistics the actor may see (None: the whole company), or
+    raise: company admins the company or any department, department admins their own."""
     if actor.is_company_admin:
         if department_id is None:
             return None
@@ -215,7 +216,7 @@ def week_stats(actor: User, at: date, department_id: int | None = None, *,
 
 
 def _period_stats(actor, period, start_day, end_day, department_id, now) -> dict:
-    department = _scope(actor, department_id)
+    department = scope(actor, department_id)
     company_id = actor.company_id
     zone = Company.zone_of(company_id)
     start, end = local_midnight_utc(start_day, zone), local_midnight_utc(end_day, zone)
@@ -242,10 +243,12 @@ def _period_stats(actor, period, start_day, end_day, department_id, now) -> dict
         done, on_time = completed.get(uid, (0, 0))
         got = received.get(uid, 0)
         value, display = rate(done, got)
+        punctual, punctual_display = rate(on_time, done)
         members.append({"user_id": uid, "name": name, "department": department_name,
                         "done": done, "on_time": on_time, "todo": todo.get(uid, 0),
                         "overdue_total": overdue.get(uid, 0), "received": got,
-                        "completion_rate": value, "completion_rate_display": display})
+                        "completion_rate": value, "completion_rate_display": display,
+                        "on_time_rate": punctual, "on_time_rate_display": punctual_display})
 
     # Totals cover every user in scope, deactivated ones too: their work happened.
     total_received = sum(received.values())
@@ -265,7 +268,7 @@ def _period_stats(actor, period, start_day, end_day, department_id, now) -> dict
 CSV_COLUMNS = [("user_id", "成员ID"), ("name", "姓名"), ("department", "部门"),
                ("received", "接收"), ("done", "完成"), ("on_time", "按时完成"),
                ("todo", "待办"), ("overdue_total", "累计逾期"),
-               ("completion_rate_display", "完成率")]
+               ("completion_rate_display", "完成率"), ("on_time_rate_display", "按时率")]
 
 
 def _cell(value):
@@ -286,5 +289,5 @@ def stats_csv(result: dict) -> str:
         writer.writerow([_cell(member.get(en)) for en, _ in CSV_COLUMNS])
     writer.writerow(["合计 total", f"{result['start']}~{result['end']}", "",
                      result["received"], result["completed"], result["on_time"], "", "",
-                     result["completion_rate_display"]])
+                     result["completion_rate_display"], result["on_time_rate_display"]])
     return out.getvalue()

@@ -57,12 +57,14 @@ def chat(wx):
 
 
 @pytest.fixture
-def jobs_use_mock(app, sqlite_db, redis_url, wechat_mock, tmp_path):
-    """The RQ jobs of this process talk to the WeChat mock and keep files under tmp_path."""
+def jobs_use_mock(app, redis_url, wechat_mock, tmp_path):
+    """The RQ jobs of this process talk to the WeChat mock, use the app's database and keep
+    files under tmp_path."""
     from bot.wechat_api import clear_clients
     from jobs import runtime
     from tests.notify_support import settings_for
-    settings = settings_for(sqlite_db, redis_url, wechat_mock, MEDIA_DIR=str(tmp_path / "media"))
+    settings = settings_for(app.config["TWORK"].DATABASE_URL, redis_url, wechat_mock,
+                            MEDIA_DIR=str(tmp_path / "media"))
     runtime.configure(settings)
     clear_clients()
     yield settings

@@ -25,7 +25,7 @@ from zoneinfo import ZoneInfo
 import pytest
 from playhouse.test_utils import count_queries
 
-from store import me, stats
+from store import me, stats, trends
 from store.db import db
 from store.errors import Forbidden, NotFound
 from store.models import Company, Department, Project, Task, TaskNode, TaskReceipt, User
@@ -290,6 +290,31 @@ def test_week_before_excludes_the_monday_morning_receipt(co):
     assert result["completion_rate_display"] == "—"
 
 
+# ---- trend ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("who, department", [("A", None), ("A", "buying"), ("D", None)])
+def test_each_month_of_the_trend_equals_that_months_statistics(co, who, department):
+    actor = getattr(co, who)
+    department_id = getattr(co, department).id if department else None
+    trend = trends.trend(actor, date(2026, 12, 8), department_id, months=3)
+    assert [row["month"] for row in trend] == ["2026-10", "2026-11", "2026-12"]
+    for row in trend:
+        month = stats.month_stats(actor, date.fromisoformat(row["month"] + "-01"), department_id,
+                                  now=NOW)
+        assert (row["received"], row["completed"], row["on_time"],
+                row["completion_rate_display"], row["on_time_rate_display"]) == (
+            month["received"], month["completed"], month["on_time"],
+            month["completion_rate_display"], month["on_time_rate_display"])
+    assert trend[1]["completed"] or department == "buying"
+
+
+def test_trend_follows_the_statistics_scope(co):
+    with pytest.raises(Forbidden):
+        trends.trend(co.m1, date(2026, 12, 8))
+    with pytest.raises(Forbidden):
+        trends.trend(co.D, date(2026, 12, 8), co.buying.id)
+
+
 # ---- CSV -----------------------------------------------------------------------------
 
 def test_stats_csv_has_bilingual_header_members_and_total(co):
@@ -298,8 +323,8 @@ def test_stats_csv_has_bilingual_header_members_and_total(co):
     lines = stats.stats_csv(result).split("\r\n")
     assert lines[0].startswith("成员ID user_id,姓名 name,部门 department,接收 received")
     assert len(lines) == 1 + len(result["members"]) + 1 + 1  # header, members, total, ""
-    assert f"{co.m1.id},'=HYPERLINK(1),销售,4,2,2,3,3,50.0%" in lines
-    assert lines[-2] == "合计 total,2026-11-01~2026-11-30,,7,4,3,,,57.1%"
+    assert f"{co.m1.id},'=HYPERLINK(1),销售,4,2,2,3,3,50.0%,100.0%" in lines
+    assert lines[-2] == "合计 total,2026-11-01~2026-11-30,,7,4,3,,,57.1%,75.0%"
 
 
 # ---- my page -------------------------------------------------------------------------

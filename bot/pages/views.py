@@ -11,6 +11,7 @@ from datetime import datetime
 
 from flask import redirect, render_template, request, session, url_for
 
+from bot.media import avatar_response
 from bot.pages import auth, bp
 from store import directory, workflow
 from store import me as me_store
@@ -160,3 +161,12 @@ def me():
                for t in page["this_month"]["overdue_tasks"]]
     return render_template("m/me.html", page=page, chart=chart(page["monthly"]), overdue=overdue,
                            flash=auth.take_flash(), user=user)
+
+
+@bp.get("/avatars/<int:user_id>")
+def avatar(user_id: int):
+    """A colleague's (or my) avatar, from our own storage folder."""
+    user, response = auth.current_user()
+    if response is not None:
+        return response
+    return avatar_response(user, user_id)

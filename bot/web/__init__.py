@@ -40,9 +40,11 @@ class MenuItem:
 
 
 MENU = (
-    ("工作", (MenuItem("我的工作台", "web.home"), MenuItem("项目", None), MenuItem("消息", None),
-             MenuItem("统计", None, (ADMIN, DEPT_ADMIN)), MenuItem("公告与资讯", None),
-             MenuItem("咨询反馈", None))),
+    ("工作", (MenuItem("我的工作台", "web.home"), MenuItem("项目", None),
+             MenuItem("消息", "web.messages"),
+             MenuItem("统计", "web.stats", (ADMIN, DEPT_ADMIN)),
+             MenuItem("公告与资讯", "web.announcements"),
+             MenuItem("咨询反馈", "web.feedback"))),
     ("系统设置", (MenuItem("成员与权限", "web.members", (ADMIN,)),
                MenuItem("部门", "web.departments", (ADMIN,)),
                MenuItem("项目管理", "web.projects", (ADMIN, DEPT_ADMIN)),
@@ -135,6 +137,12 @@ def _refused(error: DomainError):
                            link=(url_for("web.home"), "返回工作台")), error.status
 
 
+def field_of(error: DomainError, default: str = "form") -> str:
+    """The form field a store refusal names in its detail (`{"field": ...}`), if any."""
+    detail = error.detail if isinstance(error.detail, dict) else {}
+    return detail.get("field") or default
+
+
 def is_htmx() -> bool:
     return request.headers.get("HX-Request") == "true"
 
@@ -156,4 +164,5 @@ def register(app: Flask) -> None:
     if app.config["TWORK"].PUBLIC_BASE_URL.startswith("https://"):
         app.config["SESSION_COOKIE_SECURE"] = True
     from bot.web import auth, home, members, org, projects, scenarios, workflows  # noqa: F401
+    from bot.web import announcements, feedback, messages, profile, stats  # noqa: F401
     app.register_blueprint(bp)
