@@ -1,0 +1,216 @@
+"""ERP ingestion throughput per process on PostgreSQL, against a bare signed POST measured in
+the same run.
+
+    .venv/bin/python -m bench.bench_erp [REPEATS] [SINGLES]
+
+The baseline is the thinnest correct receiver of an ERP push: a Flask route that reads the
+body, checks the timestamp and the HMAC-SHA256 signature (the same function Twork uses)
+and answers JSON. Both it and Twork are driven through Flask's test client in this one
+process, so the ratios compare what a process spends per event:
+
+* single events that match no scenario, each pushed to POST /api/v1/erp/events;
+* 500-event batches of such events, applied by the batch job (what the worker runs);
+* 500-event batches that each create 500 three-node tasks (a document of its own each);
+* 500-event batches of repeats that roll up into those open tasks.
+
+The benchmark creates a PostgreSQL database of its own (twork_bench_erp_<pid>, on
+TWORK_TEST_PG, default postgresql://postgres@127.0.0.1:5432) and drops it afterwards, and
+claims a Redis database the way the tests do.
+"""
+import hmac
+import json
+import os
+import statistics
+import sys
+import time
+import uuid
+
+import psycopg2
+from flask import Flask, abort, request
+
+from bench.common import SETTINGS
+from bot.api.erp import signature
+from bot.mock_wechat import MockWeChat
+from tests.erp_samples import MATCHING, NOT_MATCHING, SCENARIOS
+from tests.redis_claim import claimed_redis
+
+PG_DSN = os.environ.get("TWORK_TEST_PG", "postgresql://postgres@127.0.0.1:5432")
+BATCH = 500
+SKEW = 300
+DOC_FIELD = {"inventory.low": "sku", "purchase_order.amount": "po_no",
+             "purchase_order.overdue_arrival": "po_no"}
+
+
+def bare_app(secrets: dict[str, str]) -> Flask:
+    """A signed-POST receiver that does nothing but check the signature."""
+    app = Flask("bare_erp")
+
+    @app.post("/erp/events")
+    def receive():
+        body = request.get_data(cache=True)
+        code = request.headers.get("X-Twork-Company", "")
+        stamp = request.headers.get("X-Twork-Timestamp", "")
+        given = request.headers.get("X-Twork-Signature", "").lower()
+        if not stamp.isdigit() or abs(time.time() - int(stamp)) > SKEW:
+            abort(401)
+        expected = signature(secrets.get(code, "no-such-company"), stamp, body)
+        if code not in secrets or not hmac.compare_digest(expected.encode(), given.encode()):
+            abort(401)
+        return {"ok": True}
+
+    return app
+
+
+class Pusher:
+    """Signs and posts bodies to one app's ERP endpoint."""
+
+    def __init__(self, app, path, code, secret):
+        self.client, self.path, self.code, self.secret = app.test_client(), path, code, secret
+
+    def post(self, payload) -> dict:
+        body = json.dumps(payload, ensure_ascii=False).encode()
+        stamp = str(int(time.time()))
+        response = self.client.post(self.path, data=body, headers={
+            "X-Twork-Company": self.code, "X-Twork-Timestamp": stamp,
+            "X-Twork-Signature": signature(self.secret, stamp, body),
+            "Content-Type": "application/json"})
+        assert response.status_code == 200, (response.status_code, response.get_data(as_text=True))
+        return response.json
+
+
+def seed(now):
+    """A company with three handlers, and one enabled scenario of every kind whose task has
+    three nodes."""
+    from store import scenarios, users
+    company, _ = users.create_company("BENCHERP", "基准公司")
+    op = users.operator(company.id)
+    admin = users.create_user(op, "admin", "管理员", "benchpass", role="company_admin", authorized=True)
+    handlers = [users.create_user(op, f"h{i}", f"处理人{i}", "benchpass", authorized=True)
+                for i in range(1, 4)]
+    watcher = users.create_user(op, "watcher", "关注者", "benchpass", authorized=True)
+    for kind, sample in SCENARIOS.items():
+        scenarios.create_scenario(admin, {
+            **sample, "enabled": True, "watcher_ids": [watcher.id], "editor_ids": [admin.id],
+            "escalate_to_ids": [admin.id], "notify_on_finish_ids": [admin.id],
+            "nodes": [{"handler_id": h.id, "items": f"第{i}步"} for i, h in enumerate(handlers, 1)]},
+            now)
+    return company
+
+
+def events(prefix: str, count: int, *, matching: bool, doc: str | None = None) -> list[dict]:
+    """`count` events of every kind in turn; matching ones name a document of their own
+    (`doc`: the same documents again, so they repeat)."""
+    kinds = list(SCENARIOS)
+    batch = []
+    for i in range(count):
+        kind = kinds[i % len(kinds)]
+        data = dict((MATCHING if matching else NOT_MATCHING)[kind])
+        field = DOC_FIELD.get(kind, "order_no")
+        data[field] = f"{data[field]}-{doc or prefix}-{i}"
+        batch.append({"id": f"{prefix}-{i}", "kind": kind,
+                      "occurred_at": "2026-11-30T09:58:00+08:00", "data": data})
+    return batch
+
+
+def rate(count: int, seconds: list[float]) -> list[float]:
+    return [count / s for s in seconds]
+
+
+def measure(fn, repeats: int) -> list[float]:
+    samples = []
+    for rep in range(repeats):
+        started = time.perf_counter()
+        fn(rep)
+        samples.append(time.perf_counter() - started)
+    return samples
+
+
+def run(url: str, repeats: int, singles: int) -> dict:
+    from bot import create_app
+    from jobs import runtime
+    from jobs.erp import ingest_batch
+    from store.db import db
+    from store.models import Task, TaskNode
+
+    results = {}
+    with MockWeChat() as mock, claimed_redis() as redis_url:
+        app = create_app({**SETTINGS, "DATABASE_URL": url, "REDIS_URL": redis_url,
+                          "WECHAT_API_BASE": mock.base_url})
+        runtime.configure(app.config["TWORK"])
+        with db.connection_context():
+            company = seed(time_now())
+        bare = Pusher(bare_app({company.code: company.webhook_secret}), "/erp/events",
+                      company.code, company.webhook_secret)
+        twork = Pusher(app, "/api/v1/erp/events", company.code, company.webhook_secret)
+        run_id = uuid.uuid4().hex[:6]
+
+        def bare_singles(rep):
+            for e in events(f"bare-{run_id}-{rep}", singles, matching=False):
+                bare.post(e)
+
+        def twork_singles(rep):
+            for e in events(f"single-{run_id}-{rep}", singles, matching=False):
+                [result] = twork.post(e)["results"]
+                assert result["status"] == "no_match", result
+
+        def job(prefix, matching, expect, doc=None):
+            def go(rep):
+                batch = events(f"{prefix}-{rep}", BATCH, matching=matching,
+                               doc=doc and f"{doc}-{rep}")
+                answer = ingest_batch(company.id, batch, time_now().isoformat())
+                assert answer["counts"][expect] == BATCH, answer["counts"]
+            return go
+
+        bare_singles(repeats)  # warm-up (imports, first connections) outside the samples
+        twork_singles(repeats)
+        results["bare signed POST (baseline)"] = rate(singles, measure(bare_singles, repeats))
+        results["no match, single POSTs"] = rate(singles, measure(twork_singles, repeats))
+        results["no match, 500-event batches"] = rate(
+            BATCH, measure(job(f"nm-{run_id}", False, "no_match"), repeats))
+        results["match → new 3-node task, 500-event batches"] = rate(
+            BATCH, measure(job(f"new-{run_id}", True, "created", doc=f"d-{run_id}"), repeats))
+        results["match → repeat rolled up, 500-event batches"] = rate(
+            BATCH, measure(job(f"rep-{run_id}", True, "matched_open_task", doc=f"d-{run_id}"),
+                           repeats))
+        with db.connection_context():
+            made = Task.select().count()
+            nodes = TaskNode.select().count()
+        assert made == BATCH * repeats and nodes == 3 * made, (made, nodes)
+    return results
+
+
+def time_now():
+    from datetime import datetime, timezone
+    return datetime.now(timezone.utc)
+
+
+def report(results: dict, repeats: int, singles: int) -> None:
+    base = statistics.median(results["bare signed POST (baseline)"])
+    print(f"{repeats} repetitions; singles: {singles} POSTs per repetition; batches: {BATCH} events")
+    print("| path | events/s median | min – max | × baseline |")
+    print("|---|---|---|---|")
+    for name, samples in results.items():
+        median = statistics.median(samples)
+        print(f"| {name} | {median:,.0f} | {min(samples):,.0f} – {max(samples):,.0f} "
+              f"| {median / base:.2f} |")
+
+
+def main(repeats: int = 3, singles: int = 300):
+    name = f"twork_bench_erp_{os.getpid()}"
+    admin = psycopg2.connect(PG_DSN + "/postgres")
+    admin.autocommit = True
+    admin.cursor().execute(f'CREATE DATABASE "{name}"')
+    try:
+        results = run(f"{PG_DSN}/{name}", repeats, singles)
+    finally:
+        from store.db import db
+        if db.obj is not None and not db.is_closed():
+            db.close()
+        admin.cursor().execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
+        admin.close()
+    report(results, repeats, singles)
+
+
+if __name__ == "__main__":
+    args = [int(a) for a in sys.argv[1:3]]
+    main(*args)
