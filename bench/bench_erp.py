@@ -27,6 +27,7 @@ import uuid
 
 import psycopg2
 from flask import Flask, abort, request
+from playhouse.db_url import connect
 
 from bench.common import SETTINGS
 from bot.api.erp import signature
@@ -112,19 +113,6 @@ def events(prefix: str, count: int, *, matching: bool, doc: str | None = None) -
     return batch
 
 
-def rate(count: int, seconds: list[float]) -> list[float]:
-    return [count / s for s in seconds]
-
-
-def measure(fn, repeats: int) -> list[float]:
-    samples = []
-    for rep in range(repeats):
-        started = time.perf_counter()
-        fn(rep)
-        samples.append(time.perf_counter() - started)
-    return samples
-
-
 def run(url: str, repeats: int, singles: int) -> dict:
     from bot import create_app
     from jobs import runtime
@@ -132,10 +120,13 @@ def run(url: str, repeats: int, singles: int) -> dict:
     from store.db import db
     from store.models import Task, TaskNode
 
-    results = {}
     with MockWeChat() as mock, claimed_redis() as redis_url:
-        app = create_app({**SETTINGS, "DATABASE_URL": url, "REDIS_URL": redis_url,
-                          "WECHAT_API_BASE": mock.base_url})
+        settings = {**SETTINGS, "REDIS_URL": redis_url, "WECHAT_API_BASE": mock.base_url}
+        app = create_app({**settings, "DATABASE_URL": url})
+        plain_db = db.obj
+        # The same app on peewee's pool (playhouse.pool), bound in place of the plain
+        # connection while its requests run.
+        pooled_db = connect(url.replace("postgresql://", "postgresql+pool://"), max_connections=4)
         runtime.configure(app.config["TWORK"])
         with db.connection_context():
             company = seed(time_now())
@@ -148,34 +139,48 @@ def run(url: str, repeats: int, singles: int) -> dict:
             for e in events(f"bare-{run_id}-{rep}", singles, matching=False):
                 bare.post(e)
 
-        def twork_singles(rep):
-            for e in events(f"single-{run_id}-{rep}", singles, matching=False):
-                [result] = twork.post(e)["results"]
-                assert result["status"] == "no_match", result
+        def twork_singles(pusher, database, name):
+            def go(rep):
+                db.initialize(database)
+                for e in events(f"{name}-{run_id}-{rep}", singles, matching=False):
+                    [result] = pusher.post(e)["results"]
+                    assert result["status"] == "no_match", result
+                db.initialize(plain_db)
+            return go
 
         def job(prefix, matching, expect, doc=None):
             def go(rep):
-                batch = events(f"{prefix}-{rep}", BATCH, matching=matching,
-                               doc=doc and f"{doc}-{rep}")
+                batch = events(f"{prefix}-{run_id}-{rep}", BATCH, matching=matching,
+                               doc=doc and f"{doc}-{run_id}-{rep}")
                 answer = ingest_batch(company.id, batch, time_now().isoformat())
                 assert answer["counts"][expect] == BATCH, answer["counts"]
             return go
 
-        bare_singles(repeats)  # warm-up (imports, first connections) outside the samples
-        twork_singles(repeats)
-        results["bare signed POST (baseline)"] = rate(singles, measure(bare_singles, repeats))
-        results["no match, single POSTs"] = rate(singles, measure(twork_singles, repeats))
-        results["no match, 500-event batches"] = rate(
-            BATCH, measure(job(f"nm-{run_id}", False, "no_match"), repeats))
-        results["match → new 3-node task, 500-event batches"] = rate(
-            BATCH, measure(job(f"new-{run_id}", True, "created", doc=f"d-{run_id}"), repeats))
-        results["match → repeat rolled up, 500-event batches"] = rate(
-            BATCH, measure(job(f"rep-{run_id}", True, "matched_open_task", doc=f"d-{run_id}"),
-                           repeats))
+        paths = {  # per repetition, every path in turn: the machine's noise hits them alike
+            "bare signed POST (baseline)": (singles, bare_singles),
+            "no match, single POSTs (a new connection per request, as served today)":
+                (singles, twork_singles(twork, plain_db, "single")),
+            "no match, single POSTs (peewee's connection pool)":
+                (singles, twork_singles(twork, pooled_db, "pooled")),
+            "no match, 500-event batches": (BATCH, job("nm", False, "no_match")),
+            "match → new 3-node task, 500-event batches": (BATCH, job("new", True, "created", "d")),
+            "match → repeat rolled up, 500-event batches":
+                (BATCH, job("rep", True, "matched_open_task", "d")),
+        }
+        bare_singles(-1)  # warm-up (imports, first connections) outside the samples
+        twork_singles(twork, plain_db, "warm")(-1)
+        twork_singles(twork, pooled_db, "warm-pool")(-1)
+        results = {name: [] for name in paths}
+        for rep in range(repeats):
+            for name, (count, fn) in paths.items():
+                started = time.perf_counter()
+                fn(rep)
+                results[name].append(count / (time.perf_counter() - started))
         with db.connection_context():
             made = Task.select().count()
             nodes = TaskNode.select().count()
         assert made == BATCH * repeats and nodes == 3 * made, (made, nodes)
+        pooled_db.close_all()
     return results
 
 
