@@ -73,10 +73,13 @@ def ingest_events(company_id: int, events: list, now: datetime) -> list[dict]:
         except DomainError as exc:
             parsed = exc
         items.append((index, _shown_id(raw), event_id, parsed))
-    seen = originals(company_id, [item[2] for item in items])
     stored: dict[str, int] = {}  # event id -> index of the event of this batch that stored it
-    for start in range(0, len(items), CHUNK):
-        batch.ingest(items[start:start + CHUNK], seen, stored, results)
+    if batch.unmatched_only(items):
+        batch.record_unmatched(items, stored, results)
+    else:
+        seen = originals(company_id, [item[2] for item in items])
+        for start in range(0, len(items), CHUNK):
+            batch.ingest(items[start:start + CHUNK], seen, stored, results)
     for index, result in enumerate(results):
         if isinstance(result, int):  # a repeat of an id stored earlier in this batch
             results[index] = as_duplicate(results[result])

@@ -72,7 +72,8 @@ def originals(company_id: int, event_ids: list[str]) -> dict[str, dict]:
 
 
 def as_duplicate(first: dict) -> dict:
-    if first["status"] == "error":
+    """The answer to an id again, given the answer the first time."""
+    if first["status"] in ("error", "duplicate"):
         return dict(first)
     result = {"id": first["id"], "status": "duplicate", "original_status": first["status"]}
     if first.get("task_id") is not None:

@@ -8,18 +8,18 @@ in a savepoint, after the rows decided before it are written.
 """
 from datetime import datetime, time, timedelta
 
-from peewee import DatabaseError
+from peewee import JOIN, DatabaseError
 
 from store import conditions, erp_batch, leaves, projects
 from store import tasks as task_store
 from store.db import atomic_write, db
 from store.erp_apply import (Event, active, apply_one, description, error, lock, of_scenario,
-                             result_of, rolled_up)
+                             originals, result_of, rolled_up)
 from store.erp_batch import Chunk, OpenTask, Setup
 from store.erp_kinds import (ValueProblem, document_key, get_kind, is_cleared, parse_moment,
                              validate_event_data)
 from store.errors import DomainError, Invalid, Refused
-from store.models import PRIORITIES, Company, Project, Scenario, Task, zone_named
+from store.models import PRIORITIES, Company, ErpEvent, Project, Scenario, Task, zone_named
 
 CHUNK = 100  # events per transaction: bounds how long a batch holds its scenarios' locks
 
@@ -30,18 +30,26 @@ class Batch:
 
     def __init__(self, company_id: int, now: datetime):
         self.company_id, self.now = company_id, now
-        row = (Project.scoped(company_id, Project.id, Project.name, Project.archived,
-                              Company.timezone)
-               .join(Company, on=(Project.company == Company.id))
-               .where(Project.kind == "erp").order_by(Project.id).tuples().first())
-        if row is None:
+        # One query for all of it: the ERP project with its company's time zone, and each
+        # enabled scenario of the company (a row each; one row with no scenario when none).
+        rows = list(Project.scoped(company_id, Project.id, Project.name, Project.archived,
+                                   Company.timezone, Scenario)
+                    .join(Company, on=(Project.company == Company.id), attr="owner")
+                    .switch(Project)
+                    .join(Scenario, JOIN.LEFT_OUTER, attr="enabled_scenario",
+                          on=((Scenario.company == Project.company)
+                              & (Scenario.enabled == True)))  # noqa: E712
+                    .where(Project.kind == "erp").order_by(Project.id, Scenario.id))
+        if not rows:
             projects.erp_project(company_id)  # raises NotFound
-        self.project_id, self.project_name, self.archived, timezone = row
-        self.tz = zone_named(timezone)
+        first = rows[0]
+        self.project_id, self.project_name, self.archived = first.id, first.name, first.archived
+        self.tz = zone_named(first.owner.timezone)
         self.scenarios: dict[str, list[Scenario]] = {}
-        for scenario in (Scenario.scoped(company_id).where(Scenario.enabled == True)  # noqa: E712
-                         .order_by(Scenario.id)):
-            self.scenarios.setdefault(scenario.kind, []).append(scenario)
+        for row in rows:
+            scenario = row.enabled_scenario
+            if row.id == first.id and scenario is not None and scenario.id is not None:
+                self.scenarios.setdefault(scenario.kind, []).append(scenario)
         self._rules: dict[str, list] = {}
         self._setups: dict[int, Setup | DomainError | None] = {}
 
@@ -65,6 +73,31 @@ class Batch:
                                        conditions.parse_conditions(kind, s.optional))
                                       for s in self.scenarios.get(kind.name, [])]
         return self._rules[kind.name]
+
+    def unmatched_only(self, items: list) -> bool:
+        """Whether every event is valid and matches no scenario (the ERP's everyday traffic),
+        so that recording them is all there is to do, and the database can tell which ids it
+        had already (INSERT … ON CONFLICT DO NOTHING RETURNING)."""
+        return db.returning_clause and all(
+            isinstance(p, Event) and not p.cleared and not p.scenarios for _, _, _, p in items)
+
+    def record_unmatched(self, items: list, stored: dict, results: list) -> None:
+        """Record events that match nothing in one statement, without a transaction around
+        it (one statement is atomic); an id stored before answers as its original did."""
+        rows = []
+        for index, _, event_id, event in items:
+            if event_id in stored:
+                results[index] = stored[event_id]
+                continue
+            results[index] = {"id": event_id, "status": "no_match"}
+            stored[event_id] = index
+            rows.append(self._event_row(event, results[index]))
+        written = {row.event_id for row in ErpEvent.insert_many(rows).on_conflict_ignore()
+                   .returning(ErpEvent.event_id).execute()}
+        before = originals(self.company_id, [r["event_id"] for r in rows
+                                             if r["event_id"] not in written])
+        for event_id, answer in before.items():
+            results[stored[event_id]] = answer
 
     def ingest(self, items: list, seen: dict, stored: dict, results: list) -> None:
         """One chunk in one transaction (see the module docstring)."""
@@ -144,11 +177,14 @@ class Batch:
                                                 "source": "erp"}))
             outcomes.append({"scenario_id": scenario.id, "status": "created", "task_id": task})
         result = result_of(event.event_id, outcomes)
-        chunk.events.append({"company": self.company_id, "event_id": event.event_id,
-                             "kind": event.kind, "occurred_at": event.occurred_at,
-                             "data": event.data, "outcome": result["status"],
-                             "task": result.get("task_id"), "received_at": self.now})
+        chunk.events.append(self._event_row(event, result))
         return result
+
+    def _event_row(self, event: Event, result: dict) -> dict:
+        return {"company": self.company_id, "event_id": event.event_id, "kind": event.kind,
+                "occurred_at": event.occurred_at, "data": event.data,
+                "outcome": result["status"], "task": result.get("task_id"),
+                "received_at": self.now}
 
     def _fields(self, scenario: Scenario, setup: Setup, event: Event) -> dict:
         due_at = self.now + timedelta(days=setup.days)
