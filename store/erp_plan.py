@@ -59,11 +59,15 @@ class Batch:
         occurred_at = moment_of(raw.get("occurred_at"), self.tz)
         data = validate_event_data(kind, raw.get("data"))
         doc_key = document_key(kind, data)
-        if is_cleared(raw.get("data")):  # the situation is over: conditions aside, every enabled scenario's task
+        if is_cleared(raw.get("data")):  # conditions aside: every enabled scenario's open task
             return Event(index, event_id, kind.name, occurred_at, data, True, doc_key,
                          self.scenarios.get(kind.name, []), {})
         matched = [s for s, required, optional in self._rules_of(kind)
                    if conditions.matches(required, optional, data, tz=self.tz)]
+        if matched and len(doc_key) > Task.erp_doc_key.max_length:  # a task could not keep it
+            raise Invalid(f"单据字段太长（{'、'.join(kind.document_fields)} 合计不超过 "
+                          f"{Task.erp_doc_key.max_length} 个字符）",
+                          detail={"field": kind.document_fields[0], "problem": "单据字段太长"})
         return Event(index, event_id, kind.name, occurred_at, data, False, doc_key, matched,
                      {s.id: _title(s, data) for s in matched})
 
@@ -92,6 +96,8 @@ class Batch:
             results[index] = {"id": event_id, "status": "no_match"}
             stored[event_id] = index
             rows.append(self._event_row(event, results[index]))
+        if not rows:
+            return
         written = {row.event_id for row in ErpEvent.insert_many(rows).on_conflict_ignore()
                    .returning(ErpEvent.event_id).execute()}
         before = originals(self.company_id, [r["event_id"] for r in rows
@@ -116,7 +122,8 @@ class Batch:
                     results[index] = error(shown, parsed)
                     continue
                 if open_tasks is None:
-                    open_tasks = load_open_tasks(self.company_id, [p for p in fresh if p.index >= index])
+                    open_tasks = load_open_tasks(self.company_id,
+                                                 [p for p in fresh if p.index >= index])
                 try:
                     result = self._plan(chunk, open_tasks, parsed)
                 except DomainError as exc:
@@ -168,7 +175,8 @@ class Batch:
                 outcomes.append({"scenario_id": scenario.id, "status": "matched_open_task",
                                  "task_id": task})
                 continue
-            task = OpenTask(None, dict(event.data), 1, setup, fields=self._fields(scenario, setup, event))
+            task = OpenTask(None, dict(event.data), 1, setup,
+                            fields=self._fields(scenario, setup, event))
             chunk.created.append(task)
             open_tasks.setdefault((scenario.id, event.doc_key), []).append(task)
             chunk.logs.append((task, "create", {"project": self.project_name,
@@ -228,7 +236,7 @@ class Batch:
         if not chunk:
             return
         try:
-            with db.atomic():  # savepoint: a failed bulk write leaves the chunk's transaction usable
+            with db.atomic():  # a savepoint: a failed write leaves the transaction usable
                 erp_batch.write(chunk)
         except DatabaseError:
             # Something about one of them is wrong (another request stored one of these ids

@@ -1,7 +1,12 @@
 """ERP ingestion in batches, on SQLite and PostgreSQL: a fixed number of statements per chunk
 whatever the batch's size, ids resent and repeated inside one batch, a "situation cleared"
 report between repeats, a first handler on leave, and documents repeated across chunks."""
+import sqlite3
+import threading
+import time
 from datetime import date, datetime
+
+import psycopg2
 
 import pytest
 from playhouse.test_utils import count_queries
@@ -133,3 +138,50 @@ def test_documents_repeated_across_chunks_roll_up_into_one_task_each(w):
     assert [r["status"] for r in results] == ["created"] * len(KINDS) + ["matched_open_task"] * (len(events) - len(KINDS))
     assert Task.select().count() == len(KINDS)
     assert sum(t.occurrences for t in Task.select()) == len(events)
+
+
+def test_a_batch_of_events_without_ids_stores_nothing(w):
+    results = erp.ingest_events(w.company.id, [{"kind": "inventory.low"}, "x"], NOW)
+    assert [r["status"] for r in results] == ["error", "error"]
+    assert ErpEvent.select().count() == 0
+
+
+def test_an_id_another_request_stores_meanwhile_answers_as_a_duplicate(w, any_db):
+    """The other request commits while this batch waits to write: the bulk write fails on
+    the id, and each event is applied alone, so only that one is a duplicate."""
+    if any_db.startswith("sqlite"):
+        other = sqlite3.connect(any_db[len("sqlite:///"):], isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")
+        mark = "?"
+    else:
+        other = psycopg2.connect(any_db)
+        mark = "%s"
+    other.cursor().execute(
+        "INSERT INTO erp_event (company_id, event_id, kind, data, outcome, received_at) "
+        f"VALUES ({mark}, 'raced', 'inventory.low', '{{}}', 'no_match', {mark})",
+        (w.company.id, datetime(2026, 11, 30, 2, 0)))
+    results = []
+    batch_of = [event("inventory.low", event_id="raced"), event("return.requested", event_id="fine")]
+    worker = threading.Thread(target=lambda: results.extend(
+        erp.ingest_events(w.company.id, batch_of, NOW)))
+    worker.start()
+    time.sleep(0.5)
+    other.commit()
+    worker.join(20)
+    other.close()
+    assert [r["status"] for r in results] == ["duplicate", "created"]
+    assert results[0]["original_status"] == "no_match"
+    assert Task.select().count() == 1 and Notification.select().count() == 1
+    assert ErpEvent.select().count() == 2
+
+
+def test_a_document_number_too_long_for_a_task_errors_that_event_alone(w):
+    long = {**MATCHING["purchase_order.amount"], "po_no": "P" * 300}
+    unmatched = {**NOT_MATCHING["purchase_order.amount"], "po_no": "P" * 300}
+    bad, good, noted = erp.ingest_events(w.company.id, [
+        event("purchase_order.amount", long, event_id="long"), event("inventory.low", event_id="ok"),
+        event("purchase_order.amount", unmatched, event_id="noted")], NOW)
+    assert bad["status"] == "error" and "po_no" in bad["reason"] and bad["id"] == "long"
+    assert good["status"] == "created" and Task.select().count() == 1
+    assert noted["status"] == "no_match"  # recorded: only a task needs the document to fit
+    assert not ErpEvent.select().where(ErpEvent.event_id == "long").exists()
