@@ -17,15 +17,18 @@ The benchmark creates a PostgreSQL database of its own (twork_bench_erp_<pid>, o
 TWORK_TEST_PG, default postgresql://postgres@127.0.0.1:5432) and drops it afterwards, and
 claims a Redis database the way the tests do.
 """
+import contextlib
 import hmac
 import json
 import os
 import statistics
+import subprocess
 import sys
 import time
 import uuid
 
 import psycopg2
+import requests
 from flask import Flask, abort, request
 from playhouse.db_url import connect
 
@@ -33,10 +36,12 @@ from bench.common import SETTINGS
 from bot.api.erp import signature
 from bot.mock_wechat import MockWeChat
 from tests.erp_samples import MATCHING, NOT_MATCHING, SCENARIOS
-from tests.redis_claim import claimed_redis
+from tests.redis_claim import claimed_redis, free_port
 
 PG_DSN = os.environ.get("TWORK_TEST_PG", "postgresql://postgres@127.0.0.1:5432")
 BATCH = 500
+BASELINE = "bare signed POST (baseline)"
+HTTP_BASELINE = "HTTP: bare signed POST (baseline)"
 SKEW = 300
 DOC_FIELD = {"inventory.low": "sku", "purchase_order.amount": "po_no",
              "purchase_order.overdue_arrival": "po_no"}
@@ -63,20 +68,67 @@ def bare_app(secrets: dict[str, str]) -> Flask:
 
 
 class Pusher:
-    """Signs and posts bodies to one app's ERP endpoint."""
+    """Signs and posts bodies to one app's ERP endpoint: through Flask's test client, or
+    over HTTP (`url`) with one keep-alive session."""
 
-    def __init__(self, app, path, code, secret):
-        self.client, self.path, self.code, self.secret = app.test_client(), path, code, secret
+    def __init__(self, path, code, secret, *, app=None, url=None):
+        self.path, self.code, self.secret = path, code, secret
+        self.client = app.test_client() if app is not None else requests.Session()
+        self.url = url or ""
 
     def post(self, payload) -> dict:
         body = json.dumps(payload, ensure_ascii=False).encode()
         stamp = str(int(time.time()))
-        response = self.client.post(self.path, data=body, headers={
+        response = self.client.post(self.url + self.path, data=body, headers={
             "X-Twork-Company": self.code, "X-Twork-Timestamp": stamp,
             "X-Twork-Signature": signature(self.secret, stamp, body),
             "Content-Type": "application/json"})
-        assert response.status_code == 200, (response.status_code, response.get_data(as_text=True))
-        return response.json
+        assert response.status_code == 200, (response.status_code, response.text
+                                             if self.url else response.get_data(as_text=True))
+        return response.json() if self.url else response.json
+
+
+def served_bare():
+    """gunicorn's app factory for the bare receiver (the company from the environment)."""
+    return bare_app({os.environ["BENCH_ERP_CODE"]: os.environ["BENCH_ERP_SECRET"]})
+
+
+def served_twork():
+    """gunicorn's app factory for Twork, settings from the environment; BENCH_ERP_POOL binds
+    it to peewee's pool instead of a connection per request."""
+    from bot import create_app
+    from store.db import db
+    app = create_app()
+    if os.environ.get("BENCH_ERP_POOL"):
+        db.initialize(connect(os.environ["DATABASE_URL"].replace("postgresql://", "postgresql+pool://"),
+                              max_connections=4))
+    return app
+
+
+@contextlib.contextmanager
+def served(factory: str, env: dict):
+    """The app served as the Procfile serves the web (gunicorn, gthread), with one worker
+    process; yields its base URL."""
+    port = free_port()
+    server = subprocess.Popen(
+        [os.path.join(os.path.dirname(sys.executable), "gunicorn"), "--bind", f"127.0.0.1:{port}",
+         "--workers", "1", "--threads", "4", "--log-level", "warning", f"bench.bench_erp:{factory}"],
+        env={**os.environ, **env})
+    url = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while True:
+            try:
+                requests.get(url + "/", timeout=1)
+                break
+            except requests.ConnectionError:
+                if time.monotonic() > deadline or server.poll() is not None:
+                    raise RuntimeError(f"{factory} did not start")
+                time.sleep(0.2)
+        yield url
+    finally:
+        server.terminate()
+        server.wait(timeout=30)
 
 
 def seed(now):
@@ -116,7 +168,6 @@ def events(prefix: str, count: int, *, matching: bool, doc: str | None = None) -
 def run(url: str, repeats: int, singles: int) -> dict:
     from bot import create_app
     from jobs import runtime
-    from jobs.erp import ingest_batch
     from store.db import db
     from store.models import Task, TaskNode
 
@@ -130,57 +181,86 @@ def run(url: str, repeats: int, singles: int) -> dict:
         runtime.configure(app.config["TWORK"])
         with db.connection_context():
             company = seed(time_now())
-        bare = Pusher(bare_app({company.code: company.webhook_secret}), "/erp/events",
-                      company.code, company.webhook_secret)
-        twork = Pusher(app, "/api/v1/erp/events", company.code, company.webhook_secret)
-        run_id = uuid.uuid4().hex[:6]
-
-        def bare_singles(rep):
-            for e in events(f"bare-{run_id}-{rep}", singles, matching=False):
-                bare.post(e)
-
-        def twork_singles(pusher, database, name):
-            def go(rep):
-                db.initialize(database)
-                for e in events(f"{name}-{run_id}-{rep}", singles, matching=False):
-                    [result] = pusher.post(e)["results"]
-                    assert result["status"] == "no_match", result
-                db.initialize(plain_db)
-            return go
-
-        def job(prefix, matching, expect, doc=None):
-            def go(rep):
-                batch = events(f"{prefix}-{run_id}-{rep}", BATCH, matching=matching,
-                               doc=doc and f"{doc}-{run_id}-{rep}")
-                answer = ingest_batch(company.id, batch, time_now().isoformat())
-                assert answer["counts"][expect] == BATCH, answer["counts"]
-            return go
-
-        paths = {  # per repetition, every path in turn: the machine's noise hits them alike
-            "bare signed POST (baseline)": (singles, bare_singles),
-            "no match, single POSTs (a new connection per request, as served today)":
-                (singles, twork_singles(twork, plain_db, "single")),
-            "no match, single POSTs (peewee's connection pool)":
-                (singles, twork_singles(twork, pooled_db, "pooled")),
-            "no match, 500-event batches": (BATCH, job("nm", False, "no_match")),
-            "match → new 3-node task, 500-event batches": (BATCH, job("new", True, "created", "d")),
-            "match → repeat rolled up, 500-event batches":
-                (BATCH, job("rep", True, "matched_open_task", "d")),
-        }
-        bare_singles(-1)  # warm-up (imports, first connections) outside the samples
-        twork_singles(twork, plain_db, "warm")(-1)
-        twork_singles(twork, pooled_db, "warm-pool")(-1)
-        results = {name: [] for name in paths}
-        for rep in range(repeats):
-            for name, (count, fn) in paths.items():
-                started = time.perf_counter()
-                fn(rep)
-                results[name].append(count / (time.perf_counter() - started))
+        sign = (company.code, company.webhook_secret)
+        bare = Pusher("/erp/events", *sign, app=bare_app({company.code: company.webhook_secret}))
+        twork = Pusher("/api/v1/erp/events", *sign, app=app)
+        env = {**{k: str(v) for k, v in settings.items()}, "DATABASE_URL": url,
+               "BENCH_ERP_CODE": company.code, "BENCH_ERP_SECRET": company.webhook_secret}
+        with served("served_bare()", env) as bare_url, \
+                served("served_twork()", env) as twork_url, \
+                served("served_twork()", {**env, "BENCH_ERP_POOL": "1"}) as pooled_url:
+            results = measure_all(app, company, sign, bare, twork, pooled_db, plain_db, repeats,
+                                  singles, {"bare": bare_url, "twork": twork_url,
+                                            "pooled": pooled_url})
         with db.connection_context():
             made = Task.select().count()
             nodes = TaskNode.select().count()
         assert made == BATCH * repeats and nodes == 3 * made, (made, nodes)
         pooled_db.close_all()
+    return results
+
+
+def measure_all(app, company, sign, bare, twork, pooled_db, plain_db, repeats, singles, urls):
+    """Every path once per repetition, in turn; events/s of each repetition."""
+    from jobs.erp import ingest_batch
+    from store.db import db
+    run_id = uuid.uuid4().hex[:6]
+
+    def bare_singles(rep):
+        for e in events(f"bare-{run_id}-{rep}", singles, matching=False):
+            bare.post(e)
+
+    def twork_singles(pusher, database, name):
+        def go(rep):
+            db.initialize(database)
+            for e in events(f"{name}-{run_id}-{rep}", singles, matching=False):
+                [result] = pusher.post(e)["results"]
+                assert result["status"] == "no_match", result
+            db.initialize(plain_db)
+        return go
+
+    def job(prefix, matching, expect, doc=None):
+        def go(rep):
+            batch = events(f"{prefix}-{run_id}-{rep}", BATCH, matching=matching,
+                           doc=doc and f"{doc}-{run_id}-{rep}")
+            answer = ingest_batch(company.id, batch, time_now().isoformat())
+            assert answer["counts"][expect] == BATCH, answer["counts"]
+        return go
+
+    def http_singles(base, name, path="/api/v1/erp/events"):
+        pusher = Pusher(path, *sign, url=base)
+
+        def go(rep):
+            for e in events(f"{name}-{run_id}-{rep}", singles, matching=False):
+                answer = pusher.post(e)
+                assert path == "/erp/events" or answer["results"][0]["status"] == "no_match"
+        return go
+
+    paths = {  # per repetition, every path in turn: the machine's noise hits them alike
+        HTTP_BASELINE: (singles, http_singles(urls["bare"], "hbare", "/erp/events")),
+        "HTTP: no match, single POSTs (a new connection per request)":
+            (singles, http_singles(urls["twork"], "hplain")),
+        "HTTP: no match, single POSTs (peewee's connection pool)":
+            (singles, http_singles(urls["pooled"], "hpooled")),
+        BASELINE: (singles, bare_singles),
+        "no match, single POSTs (a new connection per request, as served today)":
+            (singles, twork_singles(twork, plain_db, "single")),
+        "no match, single POSTs (peewee's connection pool)":
+            (singles, twork_singles(twork, pooled_db, "pooled")),
+        "no match, 500-event batches": (BATCH, job("nm", False, "no_match")),
+        "match → new 3-node task, 500-event batches": (BATCH, job("new", True, "created", "d")),
+        "match → repeat rolled up, 500-event batches":
+            (BATCH, job("rep", True, "matched_open_task", "d")),
+    }
+    for name, (_, fn) in paths.items():  # warm-up (imports, first connections), not counted
+        if "single" in name or "POST" in name:
+            fn(-1)
+    results = {name: [] for name in paths}
+    for rep in range(repeats):
+        for name, (count, fn) in paths.items():
+            started = time.perf_counter()
+            fn(rep)
+            results[name].append(count / (time.perf_counter() - started))
     return results
 
 
@@ -190,11 +270,12 @@ def time_now():
 
 
 def report(results: dict, repeats: int, singles: int) -> None:
-    base = statistics.median(results["bare signed POST (baseline)"])
+    """Served paths against the served baseline, in-process ones against the in-process one."""
     print(f"{repeats} repetitions; singles: {singles} POSTs per repetition; batches: {BATCH} events")
     print("| path | events/s median | min – max | × baseline |")
     print("|---|---|---|---|")
     for name, samples in results.items():
+        base = statistics.median(results[HTTP_BASELINE if name.startswith("HTTP") else BASELINE])
         median = statistics.median(samples)
         print(f"| {name} | {median:,.0f} | {min(samples):,.0f} – {max(samples):,.0f} "
               f"| {median / base:.2f} |")
