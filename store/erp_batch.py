@@ -13,11 +13,11 @@ from zoneinfo import ZoneInfo
 
 from peewee import Case
 
+from store import outbox
 from store.db import db, utcnow
 from store.models import (Company, ErpEvent, Message, Notification, Task, TaskEditor, TaskLog,
                           TaskNode, TaskReceipt, TaskWatcher)
 from store.notices import short_time
-from store import outbox
 
 
 @dataclass
@@ -136,6 +136,7 @@ def _tell_first_handlers(chunk: Chunk) -> None:
          "urgent": False, "not_before": sent_at} for n in notices]).execute()
     ids = [i for (i,) in Notification.select(Notification.id).where(
         Notification.dedupe_key.in_([n["dedupe_key"] for n in notices])).tuples()]
+    # What outbox.notify does for each row it writes: hand the ids over once committed.
     db.after_commit(lambda: [outbox._remember(i) for i in ids])
 
 
