@@ -156,8 +156,9 @@ def task_action(task_id: int, action: str):
             raise
         errors, typed = {action: error.message}, {action: form}
         if is_htmx():  # swapped in place (htmx does not swap an error status)
+            # the refusal often means the task changed meanwhile: refresh its row too
             return render_template("app/_task_panel.html", **panel_context(task_id, errors, typed),
-                                   refused=True)
+                                   oob_row=True)
         return _page(task_id, errors, typed, status=error.status)
     done = DONE[action] + (f"，新任务 #{copy.number}" if copy else "")
     shown_id = copy.id if copy else task_id
