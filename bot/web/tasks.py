@@ -7,10 +7,9 @@ from datetime import datetime
 
 from flask import g, redirect, render_template, request, url_for
 
-from bot.pages.views import _erp_rows as erp_rows
+from bot.taskview import erp_rows, log_text
 from bot.web import bp, is_htmx
 from bot.web.board import row_context
-from handlers.texts import LOG_ACTION
 from store import directory, erp, extensions, projects as project_store, tasks as task_store, workflow
 from store.db import utcnow
 from store.errors import DomainError, NotFound
@@ -29,16 +28,7 @@ STATES = {"pending": "未开始", "active": "待处理", "started": "处理中",
 STATUSES = {"in_progress": "进行中", "done": "已完成"}
 
 
-class _Blank(dict):
-    def __missing__(self, key):
-        return ""
-
-
-@bp.app_template_filter("log_text")
-def log_text(entry: dict) -> str:
-    """A log entry's action in Chinese, from the label table chat uses (handlers.texts)."""
-    what = LOG_ACTION.get(entry["action"], entry["action"])
-    return what.format_map(_Blank({k: str(v)[:60] for k, v in (entry.get("detail") or {}).items()}))
+bp.add_app_template_filter(log_text, "log_text")
 
 
 def parse_moment(raw: str | None) -> datetime | None:
