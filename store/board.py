@@ -8,7 +8,7 @@ from peewee import Case, fn
 
 from store.errors import Invalid, NotFound
 from store.models import Project, Scenario, Task, TaskNode, TaskWatcher, User
-from store.projects import list_projects
+from store.projects import business_types as project_business_types, list_projects
 from store.visibility import visible_tasks
 
 SORTS = {
@@ -53,6 +53,15 @@ def board_project(actor: User, project_id: int) -> Project:
         if project.id == project_id:
             return project
     raise NotFound("项目不存在")
+
+
+def business_types(actor: User, project_id: int) -> list[str]:
+    """The project's business types, and any other its visible tasks carry (an ERP scenario
+    sets its own), for the board's filter."""
+    used = (visible_tasks(actor).select(Task.business_type).distinct()
+            .where(Task.project == project_id, Task.business_type.is_null(False)))
+    return list(dict.fromkeys(project_business_types(project_id)
+                              + sorted(t.business_type for t in used)))
 
 
 def _current_node():

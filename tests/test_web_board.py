@@ -308,6 +308,9 @@ def test_comment_copy_move_edit_and_delete(app, world):
     assert Comment.get(Comment.task == task.id).body == "请尽快"
     copied = alice.post(f"/app/tasks/{task.id}/do/copy", htmx=True)
     assert "已复制，新任务 #" in text(copied)
+    copy = Task.select().where(Task.title == "原任务").order_by(Task.id.desc()).first()
+    assert re.search(rf'<tbody hx-swap-oob="afterbegin:#board-table tbody">\s*<tr id="task-row-{copy.id}"',
+                     text(copied))
     assert Task.select().where(Task.title == "原任务").count() == 2
     edit = {"title": "改过的", "description": "", "priority": "urgent", "due": "2026-12-07T09:30",
             "business_type": "", "watcher_ids": [world.watcher.id]}
@@ -390,6 +393,48 @@ def test_archive_finished_one_and_all(app, world, admin, erp_tasks):
     assert set(numbers(text(admin.get(f"/app/projects/{erp_id}/board?archived=1")))) == {first.number, second.number}
 
 
+def test_unknown_actions_and_signed_out_requests(app, world, admin):
+    task = task_at(world, assignee=world.h1)
+    assert admin.post(f"/app/tasks/{task.id}/do/explode").status_code == 404
+    anonymous = app.test_client()
+    assert anonymous.get(f"/app/projects/{world.project.id}/board").status_code == 302
+    htmx = anonymous.get(f"/app/tasks/{task.id}/panel", headers={"HX-Request": "true"})
+    assert htmx.status_code == 401 and htmx.headers["HX-Redirect"] == "/app/login"
+
+
 def test_nav_lists_the_boards(app, world):
     html = text(as_user(app, world.h3).get("/app/"))
     assert "运营项目" in html and "ERP通知" in html and 'href="/app/projects"' in html
+
+
+def test_an_erp_tasks_business_type_is_offered_and_kept_by_an_edit(app, world, admin, erp_tasks):
+    _, task, _ = erp_tasks
+    erp_id = project_store.erp_project(world.company.id).id
+    assert "<option selected>仓储</option>" in text(admin.get(f"/app/projects/{erp_id}/board?business_type=仓储"))
+    alice = as_user(app, world.alice)  # the scenario's editor
+    page = text(alice.get(f"/app/tasks/{task.id}"))
+    assert "<option selected>仓储</option>" in page
+    edit = {"title": "改标题", "description": task.description, "priority": task.priority,
+            "due": "2026-12-07T09:30", "business_type": "仓储"}
+    assert alice.post(f"/app/tasks/{task.id}/do/edit", edit).status_code == 303
+    assert Task.get_by_id(task.id).business_type == "仓储"
+
+
+# --- the queries on both databases --------------------------------------------------------
+
+def test_board_and_workbench_queries_on_sqlite_and_postgresql(any_db):
+    from store import board as board_store
+    from tests.factories import make_world
+    w = make_world()
+    late = task_at(w, assignee=w.h1, priority="low", now=T - timedelta(days=2), due=T - timedelta(days=1))
+    urgent = task_at(w, assignee=w.h1, priority="urgent", due=T + timedelta(days=3))
+    other = task_at(w, assignee=w.h2, priority="high", watchers=[w.h1], due=T + timedelta(days=2))
+    f = board_store.BoardFilter
+    everything = board_store.board_tasks(w.admin, w.project.id, f(), "priority")
+    assert [t.id for t in everything] == [urgent.id, other.id, late.id]
+    assert [t.id for t in board_store.board_tasks(w.admin, w.project.id, f(), "due")] == [late.id, other.id, urgent.id]
+    assert [t.id for t in board_store.board_tasks(w.h1, w.project.id, f(handler_id=w.h1.id), "-created")] == [
+        urgent.id, late.id]
+    assert board_store.work_counts(w.h1, T + timedelta(hours=1)) == {
+        "overdue": 1, "new": 1, "done": 0, "created": 0, "watched": 1}
+    assert [p.name for p in board_store.board_projects(w.h1)] == ["运营项目", "ERP通知"]

@@ -138,6 +138,9 @@ def test_workflow_actions_from_the_board(page, live, world):
     expect(row(page, flow).locator(".handler")).to_have_text("爱丽丝")
     expect(page.get_by_test_id("log")).to_contain_text("转办给爱丽丝")
     shoot(page, "board-transferred")
+    act(page, "复制")
+    expect(page.locator("tr[data-task]")).to_have_count(2)  # the copy's row is added in place
+    expect(page.locator("#drawer").get_by_role("status")).to_contain_text("已复制，新任务 #2")
 
 
 def test_erp_board_and_workbench(page, live, world):

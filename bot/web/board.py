@@ -83,7 +83,7 @@ def render_board(project, *, error: str | None = None, done: str | None = None, 
     return render_template(
         view, project=project, page=page, shown=shown, sorts=board_store.SORTS,
         erp_board=project.kind == "erp", can_manage=project_store.can_manage(g.user, project),
-        business_types=project_store.business_types(project.id),
+        business_types=board_store.business_types(g.user, project.id),
         people=directory.list_users(g.company.id, limit=2000), error=error,
         done=done or request.args.get("done"), **row_context(page.items)), status
 

@@ -69,7 +69,10 @@ def panel_context(task_id: int, errors: dict | None = None, typed: dict | None =
         "erp_rows": erp_rows(detail), "pending": extensions.describe([pending])[0] if pending else None,
         "people": directory.list_users(g.company.id, active=True, limit=2000),
         "move_targets": [p for p in project_store.list_projects(g.user) if p.id != task.project_id],
-        "business_types": project_store.business_types(task.project_id), "priorities": PRIORITIES,
+        # the task's own type stays choosable (an ERP scenario may set one the project lacks)
+        "business_types": list(dict.fromkeys(project_store.business_types(task.project_id)
+                                             + [task.business_type] * bool(task.business_type))),
+        "priorities": PRIORITIES,
         "row_task": task, "erp_board": Project.get_by_id(task.project_id).kind == "erp",
         **row_context([task]),
     }
@@ -160,5 +163,6 @@ def task_action(task_id: int, action: str):
     if is_htmx():
         gone = action in ("move", "archive")  # no longer on this board's default view
         return render_template("app/_task_panel.html", **panel_context(shown_id), done=done,
-                               oob_row=not (copy or gone), row_gone=task_id if gone else None)
+                               oob_row=not (copy or gone), new_row=bool(copy),
+                               row_gone=task_id if gone else None)
     return redirect(url_for("web.task_page", task_id=shown_id, done=done), code=303)
