@@ -28,6 +28,7 @@ class BoardFilter:
     priority: str | None = None
     handler_id: int | None = None  # the current node's handler
     creator_id: int | None = None
+    scenario_id: int | None = None  # ERP通知: the scenario that made the task
     due_from: datetime | None = None
     due_to: datetime | None = None
     text: str | None = None
@@ -64,6 +65,12 @@ def business_types(actor: User, project_id: int) -> list[str]:
                               + sorted(t.business_type for t in used)))
 
 
+def scenarios(actor: User, project_id: int) -> list[Scenario]:
+    """The scenarios behind the actor's visible tasks of the project (the ERP board's filter)."""
+    used = visible_tasks(actor).select(Task.scenario).where(Task.project == project_id)
+    return list(Scenario.scoped(actor.company_id).where(Scenario.id.in_(used)).order_by(Scenario.id))
+
+
 def _current_node():
     return TaskNode.select(TaskNode.task).where(TaskNode.task == Task.id,
                                                 TaskNode.seq == Task.current_seq)
@@ -74,7 +81,8 @@ def board_query(actor: User, project_id: int, f: BoardFilter):
     query = visible_tasks(actor).where(Task.project == project_id)
     query = query.where(Task.archived_at.is_null(False) if f.archived else Task.archived_at.is_null())
     for field, value in ((Task.status, f.status), (Task.business_type, f.business_type),
-                         (Task.priority, f.priority), (Task.creator, f.creator_id)):
+                         (Task.priority, f.priority), (Task.creator, f.creator_id),
+                         (Task.scenario, f.scenario_id)):
         if value is not None:
             query = query.where(field == value)
     if f.handler_id is not None:

@@ -363,12 +363,18 @@ def test_erp_board_shows_scenario_occurrences_and_cleared(app, world, admin, erp
     assert '<td class="occurrences">2</td>' in row and "情况已解除" not in row
     cleared = re.search(rf'<tr id="task-row-{other.id}".*?</tr>', html, re.S).group(0)
     assert 'data-testid="cleared"' in cleared
+    low = scenarios.create_scenario(world.admin, scenario_body(world, "order.out_of_stock"), T)
+    out = erp.ingest_events(world.company.id, [event("order.out_of_stock")], T)[0]
+    by_scenario = text(admin.get(f"/app/projects/{repeated.project_id}/board?scenario={low.id}"))
+    assert numbers(by_scenario) == [Task.get_by_id(out["task_id"]).number]
+    assert f'<option value="{low.id}" selected>{low.name}</option>' in by_scenario
     detail = text(admin.get(f"/app/tasks/{repeated.id}"))
     assert "ERP单据" in detail and 'data-testid="occurrences">2<' in detail and "FBA-US-ONT8" in detail
     # h1 handles both and sees them; stranger sees none
     h1 = as_user(app, world.h1)
     erp_id = project_store.erp_project(world.company.id).id
-    assert set(numbers(text(h1.get(f"/app/projects/{erp_id}/board")))) == {repeated.number, other.number}
+    assert set(numbers(text(h1.get(f"/app/projects/{erp_id}/board")))) == {
+        repeated.number, other.number, Task.get_by_id(out["task_id"]).number}
     assert numbers(text(as_user(app, world.stranger).get(f"/app/projects/{erp_id}/board"))) == []
 
 

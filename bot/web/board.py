@@ -47,13 +47,14 @@ def read_filter() -> tuple[board_store.BoardFilter, dict]:
     """The board's filter from the query string, and the values to show back in the form."""
     args = request.args
     shown = {k: args.get(k, "").strip() for k in ("status", "business_type", "priority", "handler",
-                                                    "creator", "due_from", "due_to", "q", "sort",
+                                                    "creator", "scenario", "due_from", "due_to", "q", "sort",
                                                     "archived")}
     f = board_store.BoardFilter(
         status=shown["status"] if shown["status"] in ("in_progress", "done") else None,
         business_type=shown["business_type"] or None,
         priority=shown["priority"] if shown["priority"] in PRIORITIES else None,
         handler_id=_int(shown["handler"]), creator_id=_int(shown["creator"]),
+        scenario_id=_int(shown["scenario"]),
         due_from=parse_day(shown["due_from"]), due_to=parse_day(shown["due_to"], end=True),
         text=shown["q"] or None, archived=shown["archived"] == "1")
     if shown["sort"] not in board_store.SORTS:
@@ -85,6 +86,7 @@ def render_board(project, *, error: str | None = None, done: str | None = None, 
         erp_board=project.kind == "erp", can_manage=project_store.can_manage(g.user, project),
         business_types=board_store.business_types(g.user, project.id),
         people=directory.list_users(g.company.id, limit=2000), error=error,
+        scenarios=board_store.scenarios(g.user, project.id) if project.kind == "erp" else [],
         done=done or request.args.get("done"), **row_context(page.items)), status
 
 
