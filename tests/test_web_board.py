@@ -80,6 +80,7 @@ def test_the_handler_of_a_node_sees_the_board_of_a_project_they_are_not_in(app, 
     assert numbers(board(h2, world)) == []  # not received yet: nothing to see
     drive(flow, ["complete"], now=T)
     assert numbers(board(h2, world)) == [flow.number]
+    assert "新建任务" not in board(h2, world) and "新建任务" in board(as_user(app, world.h1), world)
     assert "运营项目" in text(h2.get("/app/projects"))
 
 

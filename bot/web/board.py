@@ -39,8 +39,14 @@ def parse_day(raw: str, end: bool = False) -> datetime | None:
     return datetime.combine(day, time.max if end else time.min, g.company.zone)
 
 
-def _int(raw: str | None) -> int | None:
+def as_id(raw: str | None) -> int | None:
+    """An id typed in a form or a query string; None when it is not one."""
     return int(raw) if raw and raw.isdigit() and len(raw) < 10 else None
+
+
+def form_ids(name: str) -> list[int]:
+    """The ids of a multiple select."""
+    return [int(v) for v in request.form.getlist(name) if as_id(v) is not None]
 
 
 def read_filter() -> tuple[board_store.BoardFilter, dict]:
@@ -53,13 +59,18 @@ def read_filter() -> tuple[board_store.BoardFilter, dict]:
         status=shown["status"] if shown["status"] in ("in_progress", "done") else None,
         business_type=shown["business_type"] or None,
         priority=shown["priority"] if shown["priority"] in PRIORITIES else None,
-        handler_id=_int(shown["handler"]), creator_id=_int(shown["creator"]),
-        scenario_id=_int(shown["scenario"]),
+        handler_id=as_id(shown["handler"]), creator_id=as_id(shown["creator"]),
+        scenario_id=as_id(shown["scenario"]),
         due_from=parse_day(shown["due_from"]), due_to=parse_day(shown["due_to"], end=True),
         text=shown["q"] or None, archived=shown["archived"] == "1")
     if shown["sort"] not in board_store.SORTS:
         shown["sort"] = "-created"
     return f, shown
+
+
+def may_use(project) -> bool:
+    """Whether the signed-in person may create tasks in the project (store.tasks' rule)."""
+    return project_store.can_manage(g.user, project) or project_store.is_member(g.user.id, project.id)
 
 
 def row_context(tasks) -> dict:
@@ -84,6 +95,7 @@ def render_board(project, *, error: str | None = None, done: str | None = None, 
     return render_template(
         view, project=project, page=page, shown=shown, sorts=board_store.SORTS,
         erp_board=project.kind == "erp", can_manage=project_store.can_manage(g.user, project),
+        can_create=project.kind != "erp" and may_use(project),
         business_types=board_store.business_types(g.user, project.id),
         people=directory.list_users(g.company.id, limit=2000), error=error,
         scenarios=board_store.scenarios(g.user, project.id) if project.kind == "erp" else [],

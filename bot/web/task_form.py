@@ -4,6 +4,7 @@ watchers, editors, business type, priority. store.tasks.create_task decides ever
 from flask import g, render_template, request, url_for
 
 from bot.web import bp, is_htmx, saved_then
+from bot.web.board import as_id, form_ids, may_use
 from bot.web.editing import apply_row_action, rows
 from bot.web.tasks import parse_moment
 from bot.web.workflows import BLANK, NODE_FIELDS
@@ -15,10 +16,6 @@ from store.models import PRIORITIES
 FIELDS = ("title", "description", "due", "priority", "business_type", "template_id", "assignee_id")
 
 
-def _ids(name: str) -> list[int]:
-    return [int(v) for v in request.form.getlist(name) if v.isdigit() and len(v) < 10]
-
-
 def _form(project, form: dict, nodes: list[dict], error: str | None = None, status: int = 200):
     templates = project_store.list_templates(g.user)
     chosen = next((t for t in templates if str(t.id) == form.get("template_id")), None)
@@ -27,13 +24,16 @@ def _form(project, form: dict, nodes: list[dict], error: str | None = None, stat
         view, project=project, form=form, nodes=nodes, error=error, templates=templates,
         chosen=chosen, priorities=PRIORITIES, business_types=project_store.business_types(project.id),
         people=directory.list_users(g.company.id, active=True, limit=2000),
-        members=[u for u in project_store.project_members(g.user, project.id) if u.active]
-        if project_store.can_manage(g.user, project) or project_store.is_member(g.user.id, project.id)
-        else []), 200 if is_htmx() else status  # htmx swaps only a 2xx
+        assignees=_assignees(project)), 200 if is_htmx() else status  # htmx swaps only a 2xx
 
 
-def _int(raw: str | None) -> int | None:
-    return int(raw) if raw and raw.isdigit() and len(raw) < 10 else None
+def _assignees(project) -> list:
+    """Who a simple task may go to: the creator, or an active member of the project."""
+    if not may_use(project):
+        return []
+    members = [u for u in project_store.project_members(g.user, project.id)
+               if u.active and u.id != g.user.id]
+    return [g.user, *members]
 
 
 @bp.route("/projects/<int:project_id>/tasks/new", methods=["GET", "POST"])
@@ -45,7 +45,7 @@ def task_new(project_id: int):
                                "assignee_id": str(g.user.id), "watcher_ids": [], "editor_ids": []},
                      [dict(BLANK["nodes"])])
     form = {name: request.form.get(name, "") for name in FIELDS}
-    form["watcher_ids"], form["editor_ids"] = _ids("watcher_ids"), _ids("editor_ids")
+    form["watcher_ids"], form["editor_ids"] = form_ids("watcher_ids"), form_ids("editor_ids")
     nodes = rows("node", NODE_FIELDS) or [dict(BLANK["nodes"])]
     action = request.form.get("action", "save")
     if action != "save":  # a template chosen, or a node row added / moved / removed
@@ -61,7 +61,7 @@ def task_new(project_id: int):
             description=form["description"], priority=form["priority"] or "normal",
             template_id=template.id if template else None,
             nodes=[n for n in nodes if any(n.values())] if typed else None,
-            assignee_id=_int(form["assignee_id"]) if simple else None,
+            assignee_id=as_id(form["assignee_id"]) if simple else None,
             watcher_ids=form["watcher_ids"], editor_ids=form["editor_ids"],
             business_type=form["business_type"] or None)
     except DomainError as error:

@@ -9,13 +9,13 @@ from flask import g, redirect, render_template, request, url_for
 
 from bot.taskview import erp_rows, log_text
 from bot.web import bp, is_htmx
-from bot.web.board import row_context
+from bot.web.board import as_id, form_ids, may_use, row_context
+from handlers.texts import NODE_STATE, STATUS
 from store import directory, erp, extensions, projects as project_store, tasks as task_store, workflow
 from store.db import utcnow
 from store.errors import DomainError, NotFound
 from store.models import PRIORITIES, Project, Task
 
-WORKFLOW = ("start", "complete", "transfer", "rollback", "withdraw", "urge")
 ACTION_NAMES = {"start": "开始处理", "complete": "完成", "transfer": "转办", "rollback": "回退",
                 "withdraw": "撤回", "urge": "催办", "comment": "评论", "extend": "申请延期",
                 "approve": "同意延期", "refuse": "拒绝延期", "copy": "复制", "move": "移动",
@@ -24,8 +24,6 @@ DONE = {"start": "已开始处理", "complete": "已完成", "transfer": "已转
         "withdraw": "已撤回", "urge": "已催办", "comment": "已评论", "extend": "已申请延期",
         "approve": "已同意延期", "refuse": "已拒绝延期", "copy": "已复制", "move": "已移动",
         "edit": "已保存修改", "delete": "已删除", "archive": "已归档"}
-STATES = {"pending": "未开始", "active": "待处理", "started": "处理中", "done": "已完成"}
-STATUSES = {"in_progress": "进行中", "done": "已完成"}
 
 
 bp.add_app_template_filter(log_text, "log_text")
@@ -50,7 +48,7 @@ def offered(detail: dict, task: Task) -> list[str]:
         actions.append("extend")
     if pending is not None and extensions.may_decide(g.user, task):
         actions += ["approve", "refuse"]
-    if manage or project_store.is_member(g.user.id, project.id):
+    if may_use(project):
         actions.append("copy")
     if "edit" in actions or manage:
         actions.append("move")
@@ -59,20 +57,24 @@ def offered(detail: dict, task: Task) -> list[str]:
     return actions
 
 
+def _business_types(task: Task) -> list[str]:
+    """The project's types, and the task's own (an ERP scenario may set one the project
+    lacks): an edit must not drop it unasked."""
+    types = project_store.business_types(task.project_id)
+    return types + [task.business_type] if task.business_type and task.business_type not in types else types
+
+
 def panel_context(task_id: int, errors: dict | None = None, typed: dict | None = None) -> dict:
     detail = task_store.task_detail(g.user, task_id, utcnow())
     task = Task.get_by_id(task_id)
     pending = extensions.pending_extension(task.id)
     return {
         "task": detail, "actions": offered(detail, task), "names": ACTION_NAMES,
-        "states": STATES, "statuses": STATUSES, "errors": errors or {}, "typed": typed or {},
+        "states": NODE_STATE, "statuses": STATUS, "errors": errors or {}, "typed": typed or {},
         "erp_rows": erp_rows(detail), "pending": extensions.describe([pending])[0] if pending else None,
         "people": directory.list_users(g.company.id, active=True, limit=2000),
         "move_targets": [p for p in project_store.list_projects(g.user) if p.id != task.project_id],
-        # the task's own type stays choosable (an ERP scenario may set one the project lacks)
-        "business_types": list(dict.fromkeys(project_store.business_types(task.project_id)
-                                             + [task.business_type] * bool(task.business_type))),
-        "priorities": PRIORITIES,
+        "business_types": _business_types(task), "priorities": PRIORITIES,
         "row_task": task, "erp_board": Project.get_by_id(task.project_id).kind == "erp",
         **row_context([task]),
     }
@@ -95,18 +97,13 @@ def task_panel(task_id: int):
     return render_template("app/_task_panel.html", **panel_context(task_id), oob_row=True)
 
 
-def _ids(name: str) -> list[int]:
-    return [int(v) for v in request.form.getlist(name) if v.isdigit() and len(v) < 10]
-
-
 def _act(action: str, task_id: int, form) -> Task | None:
     """Do `action` through the store; returns the task a copy made, if any."""
     now, user = utcnow(), g.user
     if action in ("start", "complete", "withdraw", "urge"):
         getattr(workflow, action)(user, task_id, now)
     elif action == "transfer":
-        to = form.get("to_id", "")
-        workflow.transfer(user, task_id, int(to) if to.isdigit() else 0, now)
+        workflow.transfer(user, task_id, as_id(form.get("to_id")) or 0, now)
     elif action == "rollback":
         workflow.rollback(user, task_id, form.get("reason", ""), now)
     elif action == "comment":
@@ -121,14 +118,13 @@ def _act(action: str, task_id: int, form) -> Task | None:
     elif action == "copy":
         return task_store.copy_task(user, task_id, now=now)
     elif action == "move":
-        target = form.get("project_id", "")
-        task_store.move_task(user, task_id, int(target) if target.isdigit() else 0, now)
+        task_store.move_task(user, task_id, as_id(form.get("project_id")) or 0, now)
     elif action == "edit":
         task_store.edit_task(user, task_id, now=now, title=form.get("title", ""),
                              description=form.get("description", ""),
                              priority=form.get("priority", ""), due_at=parse_moment(form.get("due")),
                              business_type=form.get("business_type", ""),
-                             watcher_ids=_ids("watcher_ids"), editor_ids=_ids("editor_ids"))
+                             watcher_ids=form_ids("watcher_ids"), editor_ids=form_ids("editor_ids"))
     elif action == "delete":
         task_store.delete_task(user, task_id, now)
     elif action == "archive":
