@@ -336,7 +336,7 @@ def test_log_labels_come_from_the_shared_label_table(app, world):
     flow = task_at(world, nodes=[world.h1, world.h2])
     drive(flow, ["complete"], now=T)
     html = text(as_user(app, world.alice).get(f"/app/tasks/{flow.id}"))
-    assert LOG_ACTION["create"] in html and LOG_ACTION["complete"].format(seq=1) in html
+    assert "爱丽丝" + LOG_ACTION["create"] in html and "张一" + LOG_ACTION["complete"].format(seq=1) in html
 
 
 # --- ERP通知 -------------------------------------------------------------------------------
