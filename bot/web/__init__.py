@@ -155,6 +155,7 @@ def saved_then(target: str):
 
 
 def register(app: Flask) -> None:
+    from bot.web import board, task_form, tasks, workbench  # noqa: F401 (task boards)
     if not app.config.get("SECRET_KEY"):
         from bot.pages import session_secret
         app.config["SECRET_KEY"] = session_secret(app.config["TWORK"])
