@@ -278,6 +278,7 @@ def _clear(task: Task, event_id: str, data: dict, now: datetime) -> None:
     tell(task, node.handler_id, "erp_cleared", state="情况已解除", sender="ERP",
          title=f"ERP情况已解除：{task.title}",
          body=f"ERP报告该情况已解除，如无需继续处理，发「完成 #{task.number}」结束。",
+         note=f"无需处理可发 完成#{task.number}", now=now,
          key=f"task:{task.id}:erp_cleared:{node.handler_id}:{event_id}")
 
 
