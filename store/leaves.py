@@ -79,6 +79,16 @@ def label(handler_name: str | None, owner_name: str | None) -> str | None:
     return handler_name
 
 
+def stand_in_of(task: Task) -> tuple[str, str] | None:
+    """(stand-in, owner) names when the task's current node went to a stand-in, else None:
+    what the creator is told when the person they chose is away."""
+    node = TaskNode.get_or_none(TaskNode.task == task.id, TaskNode.seq == task.current_seq)
+    if node is None or node.delegated_from_id is None:
+        return None
+    names = _names(node.handler_id, node.delegated_from_id)
+    return names.get(node.handler_id, ""), names.get(node.delegated_from_id, "")
+
+
 def _names(*user_ids) -> dict[int, str]:
     ids = {u for u in user_ids if u is not None}
     return {u.id: u.name for u in User.select(User.id, User.name).where(User.id.in_(ids))}

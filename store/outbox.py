@@ -178,6 +178,8 @@ def reason_to_drop(note: Notification) -> str | None:
         return "no WeChat binding"
     if not binding.followed:
         return "user does not follow the account"
+    if binding.blocked_at is not None:
+        return "user blocked the account's messages"
     return None
 
 

@@ -181,12 +181,27 @@ def _digest_body(mine: dict, tz: ZoneInfo, held: list[Notification]) -> str:
     return "\n".join(lines)
 
 
-def record_delivery(msgid, status: str | None) -> bool:
+USER_BLOCK = "failed:user block"
+
+
+def record_delivery(msgid, status: str | None, now: datetime) -> bool:
     """TEMPLATESENDJOBFINISH: WeChat's delivery report for a sent template message. A failed
-    delivery ("failed:user block", "failed: system failed") is kept in last_error."""
+    delivery ("failed:user block", "failed: system failed") is kept in last_error. A user
+    block (they turned off the account's messages) also pauses every push to that user
+    until they write to the account again (store.users.resume_pushes): sending more would
+    only count against the account."""
     if not msgid:
         return False
     status = (status or "").strip()
     fields = {"last_error": None if status == "success" else f"delivery {status}"[:500]}
-    return bool(Notification.update(**fields)
-                .where(Notification.msgid == str(msgid), Notification.status == "sent").execute())
+    sent = (Notification.select(Notification.id, Notification.user)
+            .where(Notification.msgid == str(msgid), Notification.status == "sent").first())
+    if sent is None:
+        return False
+    with db.atomic():
+        Notification.update(**fields).where(Notification.id == sent.id).execute()
+        if status.replace(" ", "") == USER_BLOCK.replace(" ", ""):
+            (WeChatBinding.update(blocked_at=now)
+             .where(WeChatBinding.user == sent.user_id, WeChatBinding.blocked_at.is_null())
+             .execute())
+    return True

@@ -16,7 +16,7 @@ from store import directory, workflow
 from store import me as me_store
 from store import tasks as task_store
 from store.db import utcnow
-from store.erp_kinds import CLEARED_AT, KINDS
+from store.erp_kinds import CLEARED_AT, KINDS, document_rows
 from store.errors import DomainError, NotFound
 
 STATES = {"pending": "未开始", "active": "待处理", "started": "处理中", "done": "已完成"}
@@ -45,18 +45,9 @@ def short_time(value) -> str:
 # --- the task page -----------------------------------------------------------------------
 
 def _erp_rows(detail: dict) -> list[tuple[str, str]]:
-    kind = KINDS.get(detail.get("erp_kind") or "")
-    rows = []
-    for name, value in (detail.get("erp_data") or {}).items():
-        if name == CLEARED_AT:  # Twork's own mark, not an ERP figure
-            rows.append(("ERP状态", "情况已解除"))
-            continue
-        label = kind.fields[name].label_zh if kind and name in kind.fields else name
-        if isinstance(value, bool):
-            value = "是" if value else "否"
-        elif isinstance(value, list):
-            value = "、".join(map(str, value))
-        rows.append((label, str(value)))
+    rows = document_rows(detail.get("erp_kind"), detail.get("erp_data"))
+    if (detail.get("erp_data") or {}).get(CLEARED_AT):  # Twork's own mark, not an ERP figure
+        rows.append(("ERP状态", "情况已解除"))
     return rows
 
 
