@@ -48,6 +48,7 @@ MAX_AHEAD_DAYS = 365
 LIVE = ("scheduled", "active")
 OPEN = ("active", "started")
 RETRIES = 3
+TODO_PAGE = "/m/todo"  # a hand-over's notice opens the to-do it changed
 STATUS_NAMES = {"scheduled": "待生效", "active": "请假中", "ended": "已结束", "cancelled": "已取消"}
 
 
@@ -231,7 +232,7 @@ def _summary(leave: Leave, user_id: int, event: str, title: str, body: str, stat
     owner = _names(leave.user_id).get(leave.user_id, "")
     notify(leave.company_id, user_id, f"leave_{event}", title=title, body=body,
            data={"task": fit(f"请假代办 {count}项"), "due": _span_text(leave),
-                 "from": fit(owner), "state": state}, now=now,
+                 "from": fit(owner), "state": state}, now=now, url=TODO_PAGE,
            dedupe_key=f"leave:{leave.id}:{event}:{user_id}")
 
 
@@ -374,7 +375,7 @@ def create_leave(actor: User, starts_on: date, ends_on: date, delegate_id: int,
                    title=f"{actor.name}请假，由你代办",
                    body=f"{actor.name}将于{_describe(leave)}请假，期间的任务由你代办。",
                    data={"task": fit(f"{actor.name}请假代办"), "due": _span_text(leave),
-                         "from": fit(actor.name), "state": "待生效"}, now=now,
+                         "from": fit(actor.name), "state": "待生效"}, now=now, url=TODO_PAGE,
                    dedupe_key=f"leave:{leave.id}:requested:{delegate.id}")
     return Leave.get_by_id(leave.id)
 

@@ -16,7 +16,10 @@ def todo():
         return response
     overdue, fresh = task_store.list_todo(user, utcnow())
     tz = user.company.zone
-    rows = lambda found: [{"id": t.id, "number": t.number, "title": t.title,  # noqa: E731
-                           "due": t.due_at.astimezone(tz) if t.due_at else None} for t in found]
-    return render_template("m/todo.html", overdue=rows(overdue), fresh=rows(fresh), user=user,
-                           flash=auth.take_flash())
+    return render_template("m/todo.html", overdue=_rows(overdue, tz), fresh=_rows(fresh, tz),
+                           user=user, flash=auth.take_flash())
+
+
+def _rows(found, tz) -> list[dict]:
+    return [{"id": t.id, "number": t.number, "title": t.title,
+             "due": t.due_at.astimezone(tz) if t.due_at else None} for t in found]
