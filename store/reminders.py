@@ -27,6 +27,7 @@ MORNING_WINDOW = timedelta(minutes=30)
 DIGEST_WINDOW = timedelta(hours=1)
 # The notices that stand for others; never held, never summarised.
 SUMMARY_KINDS = ("reminder_summary", "digest")
+REMINDER_KINDS = ("due_soon", "overdue", "escalation")
 SUMMARISED = "summarised"
 
 
@@ -44,12 +45,13 @@ def window_start(company: Company, now: datetime, clock: time, width: timedelta)
 def _held(user_ids, released_at: datetime, fresh_since: datetime | None = None):
     """The notices quiet hours held for these users until `released_at` (what hold_until
     gave them as not_before), still waiting and never tried: what a summary stands for.
-    With `fresh_since`, also those queued since then and not sent yet (the digest lists
-    their tasks anyway)."""
+    With `fresh_since`, also the reminders queued since then and not sent yet (the digest
+    lists their tasks anyway; what people did meanwhile still goes on its own)."""
     held = Notification.not_before.between(released_at - timedelta(seconds=1),
                                            released_at + timedelta(seconds=1))
     if fresh_since is not None:
-        held |= Notification.not_before.between(fresh_since, released_at)
+        held |= (Notification.not_before.between(fresh_since, released_at)
+                 & Notification.kind.in_(REMINDER_KINDS))
     return (Notification.select()
             .where(Notification.user.in_(list(user_ids)), Notification.status == "pending",
                    Notification.kind.not_in(SUMMARY_KINDS), Notification.urgent == False,  # noqa: E712

@@ -76,3 +76,23 @@ def test_other_failed_reports_do_not_pause(chat, world, jobs_use_mock, wechat_mo
     wx.push({"MsgType": "event", "Event": "TEMPLATESENDJOBFINISH", "MsgID": sent.msgid,
              "Status": "failed: system failed"}, openid=h1.openid)
     assert WeChatBinding.get(WeChatBinding.user == w.h1.id).blocked_at is None
+
+
+def test_a_digest_reader_finds_the_nights_workflow_notice_in_the_digest(
+        chat, world, jobs_use_mock, wechat_mock, redis_conn, worker, clock):
+    w = world
+    alice, h1 = chat(w.alice), chat(w.h1)
+    clock.move_to(datetime(2026, 12, 1, 23, 30, tzinfo=SH))
+    alice.say("新建 核对发票 @张一 后天18:00")
+    assert sent_fields(redis_conn, worker, wechat_mock, h1) == []
+    [held] = Notification.select().where(Notification.user == w.h1.id)
+    assert held.not_before == datetime(2026, 12, 2, 9, 5, tzinfo=SH)  # the digest, not 08:00
+
+    nine = datetime(2026, 12, 2, 9, 0, tzinfo=SH)
+    clock.move_to(nine)
+    scans.scan_all(nine)
+    [digest] = sent_fields(redis_conn, worker, wechat_mock, h1)
+    assert digest["phrase4"] == "每日摘要"
+    assert Notification.get_by_id(held.id).status == "dropped"
+    body = Notification.get(Notification.kind == "digest").message.body
+    assert "核对发票" in body
