@@ -10,9 +10,12 @@ import logging
 import os
 from datetime import timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
 from bot.mock_browser import AUTHORIZE_PATH
 from bot.mock_wechat import MockWeChat
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")  # the demo company's time zone
 
 log = logging.getLogger("twork.demo")
 
@@ -96,6 +99,7 @@ def run_demo(host: str = "127.0.0.1", port: int = 8000, database_url: str | None
     from bot import create_app
     from bot.queues import enqueue_created_notifications
     from store.db import db, utcnow
+    from store.quiet import quiet_until
     from store.users import create_api_key
 
     mock = MockWeChat(appid=DEMO["WECHAT_APPID"], secret=DEMO["WECHAT_APPSECRET"])
@@ -118,6 +122,7 @@ def run_demo(host: str = "127.0.0.1", port: int = 8000, database_url: str | None
     with db.connection_context():
         company = seed(utcnow())
         people = binding_codes(company, utcnow())
+        held_until = quiet_until(company, utcnow())
         api_key = create_api_key(company.id, "demo")
         enqueue_created_notifications(app.extensions["twork.redis"])  # the seed's notices
 
@@ -128,7 +133,7 @@ def run_demo(host: str = "127.0.0.1", port: int = 8000, database_url: str | None
         "aes_key": config.get("WECHAT_AES_KEY"), "openid": CONSOLE_OPENID, "mock_url": mock.base_url,
         "database_url": config["DATABASE_URL"], "company": COMPANY, "people": people,
     }, ensure_ascii=False, indent=2))
-    print(banner(base, mock.base_url, config, api_key, people), flush=True)
+    print(banner(base, mock.base_url, config, api_key, people, held_until), flush=True)
     try:
         app.run(host=host, port=port, threaded=True, use_reloader=False)
     finally:
@@ -136,12 +141,15 @@ def run_demo(host: str = "127.0.0.1", port: int = 8000, database_url: str | None
         mock.stop()
 
 
-def banner(base: str, mock_url: str, config: dict, api_key: str, people: dict) -> str:
-    """What the demo prints at start: where everything is, safe mode or not, and a binding
-    code for every demo user."""
+def banner(base: str, mock_url: str, config: dict, api_key: str, people: dict,
+           held_until=None) -> str:
+    """What the demo prints at start: where everything is, safe mode or not, a binding code
+    for every demo user, and whether quiet hours hold the notices right now."""
     safe = ("ON: pushes are AES-encrypted (WECHAT_AES_KEY set); the console encrypts too"
             if config.get("WECHAT_AES_KEY") else
             "off: plaintext pushes (set WECHAT_AES_KEY to 43 letters/digits to try safe mode)")
+    quiet = (f"  quiet hours   now (Shanghai time): notices that are not urgent wait until "
+             f"{held_until.astimezone(SHANGHAI):%H:%M}\n" if held_until else "")
     codes = "\n".join(f"    {p['name']}（{account}）  绑定 {p['code']}"
                       for account, p in people.items())
     return f"""
@@ -153,7 +161,7 @@ Twork demo is running (SQLite: {config['DATABASE_URL']}; jobs run in this proces
   demo login    customer code {COMPANY}, accounts {' / '.join(ACCOUNTS)}, password {PASSWORD}
   chat          in another terminal: .venv/bin/python -m bot chat   (you are 张三)
                 in the console, /as 李四 becomes 李四 (bound for you); /open opens a page
-  binding codes (one-time, 24 h; send from a new WeChat user, e.g. after /as oNewUser0002):
+{quiet}  binding codes (one-time, 24 h; send from a new WeChat user, e.g. after /as oNewUser0002):
 {codes}
   more codes    .venv/bin/python -m bot authorize [--account lisi]
 """

@@ -1,12 +1,15 @@
 """The demo for newcomers: a binding code for every demo person, the banner saying whether
 safe mode is on, and `python -m bot authorize` working next to the demo without flags."""
 import json
+from datetime import datetime
 
 from bot import cli
 from bot.demo import ACCOUNTS, CONSOLE_OPENID, banner, binding_codes, demo_openid, seed
 from bot.settings import REQUIRED
 from store import users
 from store.db import utcnow
+from store.quiet import quiet_until
+from tests.factories import SH
 
 
 def test_the_demo_gives_every_person_a_code_and_says_whether_safe_mode_is_on(sqlite_db):
@@ -45,3 +48,12 @@ def test_authorize_works_next_to_the_demo_without_flags(sqlite_db, tmp_path, mon
     cli.main(["authorize", "--account", "wangwu"])
     [line] = capsys.readouterr().out.splitlines()
     assert "(wangwu)" in line
+
+
+def test_the_banner_says_when_quiet_hours_hold_the_notices(sqlite_db):
+    company = seed(utcnow())
+    night = quiet_until(company, datetime(2026, 12, 2, 23, 0, tzinfo=SH))
+    text = banner("http://b", "http://m", {"DATABASE_URL": sqlite_db}, "key", {}, night)
+    assert "quiet hours   now" in text and "wait until 08:00" in text
+    day = quiet_until(company, datetime(2026, 12, 2, 11, 0, tzinfo=SH))
+    assert "quiet hours" not in banner("http://b", "http://m", {"DATABASE_URL": sqlite_db}, "key", {}, day)
