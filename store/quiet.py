@@ -72,7 +72,7 @@ def quiet_until(company: Company, now: datetime) -> datetime | None:
 
 
 def hold_until(company: Company, user: User, now: datetime) -> datetime | None:
-    """not_before for a non-urgent reminder raised `now` for `user`, or None to send at once."""
+    """not_before for a non-urgent notice raised `now` for `user`, or None to send at once."""
     end = quiet_until(company, now)
     if end is None:
         return None

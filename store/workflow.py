@@ -149,17 +149,18 @@ def _tell_finished(task: Task, actor: User, now: datetime) -> None:
     flow-end one."""
     scenario = task.scenario_id and Scenario.get_or_none(Scenario.id == task.scenario_id,
                                                          Scenario.company == task.company_id)
-    finish_ids = [u.id for u in User.scoped(task.company_id, User.id).where(
-        User.id.in_(scenario.notify_on_finish_ids or []), User.active == True)] if scenario else []  # noqa: E712
+    wanted = list(dict.fromkeys(scenario.notify_on_finish_ids or [])) if scenario else []
+    active = {u.id for u in User.scoped(task.company_id, User.id).where(
+        User.id.in_(wanted), User.active == True)}  # noqa: E712
+    finish_ids = [user_id for user_id in wanted if user_id in active]
     watchers = [w.user_id for w in TaskWatcher.select().where(TaskWatcher.task == task.id)]
     for user_id in dict.fromkeys([task.creator_id, *watchers]):
         if user_id is not None and user_id != actor.id and user_id not in finish_ids:
             tell(task, user_id, "task_completed", state="已完成", sender=actor.name, now=now,
                  title=f"任务已完成：{task.title}", body=f"{actor.name}完成了最后一步，任务已完成。")
-    for user_id in dict.fromkeys(scenario.notify_on_finish_ids if scenario else []):
-        if user_id in finish_ids:
-            tell(task, user_id, "flow_finished", state="流程结束", sender=actor.name, now=now,
-                 title=f"流程结束：{task.title}", body=f"场景「{scenario.name}」的任务流程已结束。")
+    for user_id in finish_ids:
+        tell(task, user_id, "flow_finished", state="流程结束", sender=actor.name, now=now,
+             title=f"流程结束：{task.title}", body=f"场景「{scenario.name}」的任务流程已结束。")
 
 
 def transfer(actor: User, task_id: int, to_user_id: int, now: datetime) -> Task:
