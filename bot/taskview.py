@@ -2,7 +2,7 @@
 worded by the one label table chat uses too (handlers.texts.LOG_ACTION), so an action reads
 the same everywhere; and the ERP document's fields with their Chinese labels."""
 from handlers.texts import LOG_ACTION
-from store.erp_kinds import CLEARED_AT, KINDS
+from store.erp_kinds import CLEARED_AT, document_rows
 
 
 class _Blank(dict):
@@ -18,16 +18,7 @@ def log_text(entry: dict, width: int = 60) -> str:
 
 
 def erp_rows(detail: dict) -> list[tuple[str, str]]:
-    kind = KINDS.get(detail.get("erp_kind") or "")
-    rows = []
-    for name, value in (detail.get("erp_data") or {}).items():
-        if name == CLEARED_AT:  # Twork's own mark, not an ERP figure
-            rows.append(("ERP状态", "情况已解除"))
-            continue
-        label = kind.fields[name].label_zh if kind and name in kind.fields else name
-        if isinstance(value, bool):
-            value = "是" if value else "否"
-        elif isinstance(value, list):
-            value = "、".join(map(str, value))
-        rows.append((label, str(value)))
+    rows = document_rows(detail.get("erp_kind"), detail.get("erp_data"))
+    if (detail.get("erp_data") or {}).get(CLEARED_AT):  # Twork's own mark, not an ERP figure
+        rows.append(("ERP状态", "情况已解除"))
     return rows

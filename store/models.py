@@ -111,6 +111,8 @@ class WeChatBinding(CompanyScoped):
     openid = CharField(max_length=64, unique=True)
     user = ForeignKeyField(User, on_delete="CASCADE", unique=True)
     followed = BooleanField(default=True)  # False after unsubscribe / 43004: pause pushes
+    # Set by a "failed:user block" delivery report: pushes pause until the user writes again.
+    blocked_at = UTCDateTimeField(null=True)
     bound_at = UTCDateTimeField(default=utcnow)
 
 

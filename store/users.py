@@ -276,6 +276,16 @@ def user_for_openid(openid: str) -> User | None:
             .first())
 
 
+def resume_pushes(user_id: int) -> bool:
+    """The user wrote to the account: pushes paused by a "user block" delivery report resume.
+    (A read first: nearly every message finds nothing paused and need not write.)"""
+    paused = WeChatBinding.blocked_at.is_null(False)
+    if not WeChatBinding.select().where(WeChatBinding.user == user_id, paused).exists():
+        return False
+    return bool(WeChatBinding.update(blocked_at=None)
+                .where(WeChatBinding.user == user_id, paused).execute())
+
+
 def set_followed(openid: str, followed: bool) -> bool:
     """Record (un)follow of the official account; pushes pause while unfollowed."""
     return (WeChatBinding.update(followed=followed)
