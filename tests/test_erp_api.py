@@ -36,9 +36,9 @@ def push(client, world, payload, *, stamp=None, secret=None, code=None, body=Non
 
 
 def api(client, world, method, path, user=None, **kw):
-    headers = {"Authorization": f"Bearer {world.api_key}"}
-    if user is not None:
-        headers["X-Twork-User"] = str(user.id)
+    """With the company's admin key, on behalf of `user` (default: the company admin)."""
+    headers = {"Authorization": f"Bearer {world.api_key}",
+               "X-Twork-User": str((user or world.admin).id)}
     return client.open(f"/api/v1{path}", method=method, headers=headers, **kw)
 
 
