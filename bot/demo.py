@@ -72,7 +72,7 @@ def run_demo(host: str = "127.0.0.1", port: int = 8000, database_url: str | None
     from bot import create_app
     from bot.queues import enqueue_created_notifications
     from store.db import db, utcnow
-    from store.users import create_api_key
+    from store import apikeys
 
     mock = MockWeChat(appid=DEMO["WECHAT_APPID"], secret=DEMO["WECHAT_APPSECRET"])
     mock.start()
@@ -91,7 +91,7 @@ def run_demo(host: str = "127.0.0.1", port: int = 8000, database_url: str | None
 
     with db.connection_context():
         company, li_code = seed(utcnow())
-        api_key = create_api_key(company.id, "demo")
+        _row, api_key = apikeys.issue(company.id, "demo", "admin")
         enqueue_created_notifications(app.extensions["twork.redis"])  # the seed's notices
 
     DEMO_STATE.parent.mkdir(parents=True, exist_ok=True)
@@ -103,7 +103,8 @@ def run_demo(host: str = "127.0.0.1", port: int = 8000, database_url: str | None
 Twork demo is running (SQLite: {config['DATABASE_URL']}; jobs run in this process, no Redis needed)
   webhook URL   {base}/wechat     token: {DEMO['WECHAT_TOKEN']}   appid: {DEMO['WECHAT_APPID']}
   WeChat API    {mock.base_url}  (local mock; template messages are printed in the console)
-  admin API     {base}/api/v1     Authorization: Bearer {api_key}
+  admin API     {base}/api/v1     Authorization: Bearer {api_key}   X-Twork-User: admin
+  API docs      {base}/api/v1/docs
   demo login    customer code DEMO, accounts admin / zhangsan / lisi / wangwu / zhaoliu, password {PASSWORD}
   chat          in another terminal: .venv/bin/python -m bot chat   (you are 张三)
 {f"  try binding   /as oNewUser0002  then  绑定 {li_code}   (becomes 李四)" if li_code else ""}

@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from peewee import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
+from store import apikeys
 from store.db import db, utcnow
 from store.errors import Conflict, Forbidden, Invalid, NotFound, Refused
 from store.models import (ROLES, BindingCode, Company, Department, Project,
@@ -52,7 +53,6 @@ def create_company(code: str, name: str, timezone: str = "Asia/Shanghai",
 
     Returns the company and its first `admin` API key in plain text (shown once, stored
     hashed)."""
-    from store import apikeys  # it checks admins with this module's rules
     code, name = (code or "").strip(), (name or "").strip()
     if not code or not name:
         raise Invalid("客户代码和公司名称不能为空")

@@ -29,7 +29,7 @@ class TemplatePatch(ApiModel):
     nodes: list[NodeIn] | None = Field(None, min_length=1, max_length=20)
 
 
-class NodeOut(OutModel):
+class TemplateNodeOut(OutModel):
     handler_id: int
     items: str
     days: int | None
@@ -39,7 +39,7 @@ class TemplateOut(OutModel):
     id: int
     name: str
     builtin: str | None
-    nodes: list[NodeOut]
+    nodes: list[TemplateNodeOut]
 
 
 def template_out(template) -> dict:
