@@ -1,10 +1,16 @@
 """Writes the audit log (store.audit) where changes enter: one hook on the API's resources
-and one on the console, so that no view has to remember it.
+and one on the console, so that no view has to remember it (operator commands in bot/cli.py
+write their own row).
 
-A request is audited when it may change something (not GET/HEAD/OPTIONS), it succeeded
-(status below 400), and it has a company and someone acting (`g.company`, `g.user` or the
-API key `g.api_key`). The summary is the request's JSON body or form, secrets redacted;
-a view may add to it through `note(...)` (e.g. the id of what it created)."""
+An API request is audited when it may change something (not GET/HEAD/OPTIONS) and succeeded
+(status below 400). A console request is audited when it is a POST to the settings pages or
+the password page that succeeded: answered by a redirect without an error (plain forms), an
+HX-Redirect (htmx), or a 200 from the pages that show their result in place (binding code,
+company profile, the revealed webhook secret, a real import, the password). Re-renders of a
+form that save nothing (a trial run, adding a row, previews) are not changes.
+
+The summary is the request's JSON body or form, secrets redacted (store.audit.redact); a
+view may add to it through `note(...)` (e.g. the id of what it created)."""
 import logging
 
 from flask import Blueprint, g, request
@@ -21,6 +27,8 @@ def note(**facts) -> None:
 
 
 def _summary() -> dict:
+    if request.endpoint in CONSOLE_NO_SUMMARY:
+        return dict(getattr(g, "audit_note", {}))
     data = request.get_json(silent=True) if request.is_json else None
     if data is None and request.form:
         data = {k: (v if len(vs) == 1 else vs) for k, vs in request.form.lists() for v in vs[:1]}
@@ -28,6 +36,7 @@ def _summary() -> dict:
         data = {}
     elif not isinstance(data, dict):
         data = {"body": data}
+    data.pop("csrf_token", None)
     return {**data, **getattr(g, "audit_note", {})}
 
 
@@ -52,10 +61,29 @@ def _write(channel: str, response):
     return response
 
 
-def install(blueprint: Blueprint, channel: str, skip: frozenset = frozenset()) -> None:
-    """Audit the blueprint's successful changes (endpoints in `skip` change nothing)."""
+CONSOLE_PATHS = ("/app/settings/", "/app/password")
+CONSOLE_SHOWS_RESULT = {"web.members_authorize", "web.company", "web.company_secret",
+                        "web.members_import", "web.password"}
+CONSOLE_NO_SUMMARY = {"web.password", "web.members_import"}  # passwords, or a CSV of them
+
+
+def console_change(response) -> bool:
+    if request.method != "POST" or not request.path.startswith(CONSOLE_PATHS):
+        return False
+    if request.endpoint == "web.members_import" and request.form.get("action") == "check":
+        return False  # a dry run
+    if 300 <= response.status_code < 400:
+        return "error=" not in response.headers.get("Location", "")
+    if "HX-Redirect" in response.headers:
+        return True
+    return response.status_code == 200 and request.endpoint in CONSOLE_SHOWS_RESULT
+
+
+def install(blueprint: Blueprint, channel: str, changed=None) -> None:
+    """Audit the blueprint's successful changes; `changed(response)` decides what is one
+    (default: any request that may change something and succeeded)."""
     def after(response):
-        if request.endpoint in skip:
+        if changed is not None and not changed(response):
             return response
         return _write(channel, response)
     blueprint.after_request(after)

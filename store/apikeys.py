@@ -9,6 +9,7 @@ The webhook secret signs ERP events and console single sign-on links. Rotating i
 previous secret valid for an overlap window, so an ERP can switch without dropped events.
 """
 import hashlib
+import hmac
 import secrets
 from datetime import datetime, timedelta
 
@@ -110,6 +111,16 @@ def signing_secrets(company: Company, now: datetime | None = None) -> list[str]:
     if company.previous_webhook_secret and until and (now or utcnow()) < until:
         found.append(company.previous_webhook_secret)
     return found
+
+
+def signed_by(company: Company, message: bytes, given_hex: str, now: datetime) -> bool:
+    """Whether `given_hex` is the HMAC-SHA256 of `message` with a secret that signs for the
+    company now (every candidate is compared, in constant time)."""
+    given = given_hex.strip().lower().encode()
+    matches = [hmac.compare_digest(hmac.new(secret.encode(), message, hashlib.sha256)
+                                   .hexdigest().encode(), given)
+               for secret in signing_secrets(company, now)]
+    return any(matches)
 
 
 def rotate_webhook_secret(actor: User, now: datetime,

@@ -10,7 +10,7 @@ from store.errors import Forbidden
 from store.models import AuditEntry, User
 
 CHANNELS = ("api", "console", "operator")
-SECRET_WORDS = ("password", "secret", "api_key", "token", "csrf", "key_hash")
+SECRET_WORDS = ("password", "secret", "api_key", "token", "csrf", "key_hash", "csv")
 REDACTED = "***"
 MAX_TEXT = 200
 

@@ -11,12 +11,14 @@ from dataclasses import dataclass
 
 from flask import Blueprint, Flask, abort, g, redirect, render_template, request, session, url_for
 
+from bot import audit
 from store import accounts
 from store.errors import DomainError
 from store.models import Company
 
 bp = Blueprint("web", __name__, url_prefix="/app", template_folder="templates",
                static_folder="static", static_url_path="/static")
+audit.install(bp, "console", audit.console_change)
 
 SESSION_USER, SESSION_STAMP = "console_user", "console_stamp"
 PUBLIC_ENDPOINTS = {"web.login", "web.sso", "web.static"}
