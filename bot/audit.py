@@ -6,8 +6,8 @@ An API request is audited when it may change something (not GET/HEAD/OPTIONS) an
 (status below 400). A console request is audited when it is a POST to the settings pages or
 the password page that succeeded: answered by a redirect without an error (plain forms), an
 HX-Redirect (htmx), or a 200 from the pages that show their result in place (binding code,
-company profile, the revealed webhook secret, a real import, the password). Re-renders of a
-form that save nothing (a trial run, adding a row, previews) are not changes.
+company profile, the revealed webhook secret, a real import, the password, a new API key).
+Re-renders of a form that save nothing (a trial run, adding a row, previews) are not changes.
 
 The summary is the request's JSON body or form, secrets redacted (store.audit.redact); a
 view may add to it through `note(...)` (e.g. the id of what it created)."""
@@ -63,7 +63,7 @@ def _write(channel: str, response):
 
 CONSOLE_PATHS = ("/app/settings/", "/app/password")
 CONSOLE_SHOWS_RESULT = {"web.members_authorize", "web.company", "web.company_secret",
-                        "web.members_import", "web.password"}
+                        "web.members_import", "web.password", "web.keys", "web.keys_rotate"}
 CONSOLE_NO_SUMMARY = {"web.password", "web.members_import"}  # passwords, or a CSV of them
 
 

@@ -50,8 +50,8 @@ MENU = (
                MenuItem("项目管理", "web.projects", (ADMIN, DEPT_ADMIN)),
                MenuItem("工作流模板", "web.workflows", (ADMIN,)),
                MenuItem("ERP业务场景", "web.scenarios", (ADMIN,)),
-               MenuItem("接口密钥", None, (ADMIN,)),
-               MenuItem("操作日志", None, (ADMIN,)),
+               MenuItem("接口密钥", "web.keys", (ADMIN,)),
+               MenuItem("操作日志", "web.audit_log", (ADMIN,)),
                MenuItem("公司资料（我的ERP）", "web.company", (ADMIN,)))),
 )
 
@@ -157,5 +157,6 @@ def register(app: Flask) -> None:
         app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
     if app.config["TWORK"].PUBLIC_BASE_URL.startswith("https://"):
         app.config["SESSION_COOKIE_SECURE"] = True
-    from bot.web import auth, home, members, org, projects, scenarios, workflows  # noqa: F401
+    from bot.web import (auditlog, auth, home, keys, members, org, projects,  # noqa: F401
+                         scenarios, workflows)
     app.register_blueprint(bp)
