@@ -300,3 +300,24 @@ def test_rotation_without_overlap_and_its_limits(client, world):
     assert api(client, world, "POST", "/company/webhook-secret/rotate",
                json={"overlap_hours": 0}).status_code == 200
     assert push(client, world, event("inventory.low"), secret=old).status_code == 401
+
+
+def test_console_sign_on_links_signed_by_the_previous_secret_work_during_the_overlap(client, world):
+    import hashlib
+    import hmac as hmac_lib
+    from datetime import timedelta
+
+    from store import accounts, apikeys
+    from store.errors import Invalid
+    old = world.company.webhook_secret
+    apikeys.rotate_webhook_secret(world.admin, NOW, timedelta(hours=1))
+
+    def link(at):
+        query = f"company=acme&account=alice&ts={int(at.timestamp())}"
+        return f"{query}&sig=" + hmac_lib.new(old.encode(), query.encode(),
+                                               hashlib.sha256).hexdigest()
+    assert accounts.sso_user(link(NOW), NOW)[0].id == world.alice.id
+    later = NOW + timedelta(hours=2)
+    with pytest.raises(Invalid) as refused:
+        accounts.sso_user(link(later), later)
+    assert refused.value.code == "sso_bad_signature"
