@@ -24,6 +24,10 @@ def list_departments(company_id: int, limit: int = 100, offset: int = 0) -> list
     return list(Department.scoped(company_id).order_by(Department.id).limit(limit).offset(offset))
 
 
+def count_departments(company_id: int) -> int:
+    return Department.scoped(company_id).count()
+
+
 def get_department(company_id: int, department_id: int) -> Department:
     department = Department.scoped(company_id).where(Department.id == department_id).first()
     if department is None:
@@ -69,11 +73,18 @@ def member_count(company_id: int, department_id: int) -> int:
 
 # --- users -------------------------------------------------------------------------------
 
-def list_users(company_id: int, *, department_id: int | None = None, role: str | None = None,
-               active: bool | None = None, text: str | None = None, limit: int = 50,
-               offset: int = 0, bound: bool | None = None) -> list[User]:
-    """The company's users, filtered; `text` matches account or name; `bound`: with or
-    without a WeChat binding."""
+def list_users(company_id: int, *, limit: int = 50, offset: int = 0, **filters) -> list[User]:
+    """The company's users, filtered (see `_users`)."""
+    return list(_users(company_id, **filters).order_by(User.id).limit(limit).offset(offset))
+
+
+def count_users(company_id: int, **filters) -> int:
+    return _users(company_id, **filters).count()
+
+
+def _users(company_id: int, *, department_id: int | None = None, role: str | None = None,
+           active: bool | None = None, text: str | None = None, bound: bool | None = None):
+    """`text` matches account or name; `bound`: with or without a WeChat binding."""
     query = User.scoped(company_id)
     if bound is not None:
         with_binding = User.id.in_(WeChatBinding.select(WeChatBinding.user)
@@ -90,7 +101,7 @@ def list_users(company_id: int, *, department_id: int | None = None, role: str |
     text = (text or "").strip()
     if text:
         query = query.where(User.account.contains(text) | User.name.contains(text))
-    return list(query.order_by(User.id).limit(limit).offset(offset))
+    return query
 
 
 def bound_user_ids(company_id: int) -> set[int]:

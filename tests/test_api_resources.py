@@ -77,6 +77,8 @@ def test_departments(api):
     duplicate = api.post("/departments", {"name": "采购部"})
     assert duplicate.status_code == 409 and duplicate.json["error"] == "conflict"
     assert api.patch(f"/departments/{dept_id}", {"name": "采购一部"}).json["name"] == "采购一部"
+    listed = api.get("/departments?limit=1").json
+    assert listed["total"] == 2 and listed["next_offset"] == 1
     names = [d["name"] for d in api.get("/departments").json["items"]]
     assert names == ["运营部", "采购一部"]
     assert api.get("/departments/99999").status_code == 404
@@ -102,8 +104,8 @@ def test_users_create_edit_authorize_bind_deactivate(api, acme):
         bound = user_store.bind_wechat("openid-wang5", code.json["binding_code"], utcnow())
     assert bound.id == user["id"]
     assert api.get(f"/users/{user['id']}").json["wechat_bound"] is True
-    found = api.get("/users?q=王小&role=dept_admin").json["items"]
-    assert [u["id"] for u in found] == [user["id"]]
+    found = api.get("/users?q=王小&role=dept_admin").json
+    assert [u["id"] for u in found["items"]] == [user["id"]] and found["total"] == 1
     gone = api.post(f"/users/{user['id']}/deactivate").json
     assert gone["active"] is False and gone["wechat_bound"] is False
     assert [u["id"] for u in api.get("/users?active=false").json["items"]] == [user["id"]]

@@ -41,7 +41,7 @@ def create_department(body: DepartmentIn):
 def list_departments(query: Page):
     """The company's departments"""
     return paginate(lambda limit, offset: directory.list_departments(g.company.id, limit, offset),
-                    query, department_out)
+                    query, department_out, total=directory.count_departments(g.company.id))
 
 
 @bp.get("/departments/<id:department_id>", responses={200: DepartmentOut})

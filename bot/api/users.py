@@ -108,9 +108,11 @@ def import_users(body: ImportIn):
 def list_users(query: UserQuery):
     """The company's users, filtered by department, role, active, text"""
     bound = directory.bound_user_ids(g.company.id)
+    filters = dict(department_id=query.department_id, role=query.role, active=query.active,
+                   text=query.q)
     return paginate(lambda limit, offset: directory.list_users(
-        g.company.id, department_id=query.department_id, role=query.role, active=query.active,
-        text=query.q, limit=limit, offset=offset), query, lambda u: user_out(u, bound))
+        g.company.id, limit=limit, offset=offset, **filters), query, lambda u: user_out(u, bound),
+        total=directory.count_users(g.company.id, **filters))
 
 
 @bp.get("/users/<id:user_id>", responses={200: UserOut})
