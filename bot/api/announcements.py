@@ -5,8 +5,8 @@ from typing import Literal
 from flask import g
 from pydantic import Field
 
-from bot.api.core import (COMPANY, access, ApiModel, iso, now, OutModel, Page, page_of, paginate,
-                          Resource, Str)
+from bot.api.core import (COMPANY, ApiModel, OutModel, Page, Resource, Str, access, iso, now,
+                          page_of, paginate)
 from store import broadcasts, messages as message_store
 
 bp = Resource("announcements", __name__)

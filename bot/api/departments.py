@@ -3,8 +3,8 @@ from flask import g
 
 from pydantic import BaseModel
 
-from bot.api.core import (COMPANY, access, actor, ApiModel, OutModel, Page, page_of, paginate,
-                          PathId, Resource, Str)
+from bot.api.core import (COMPANY, ApiModel, OutModel, Page, PathId, Resource, Str, access, actor,
+                          page_of, paginate)
 from store import directory
 
 bp = Resource("departments", __name__)

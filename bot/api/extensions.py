@@ -12,8 +12,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from bot.api.core import (USER, access, actor, ApiModel, iso, now, OutModel, Page, page_of,
-                          paginate, PathId, Resource, Str, Time)
+from bot.api.core import (USER, ApiModel, OutModel, Page, PathId, Resource, Str, Time, access,
+                          actor, iso, now, page_of, paginate)
 from bot.api.tasks import TaskIdPath, TaskOut, detail
 from store import extensions as extension_store, late as late_store
 

@@ -5,8 +5,8 @@ from typing import Literal
 from flask import g
 from pydantic import BaseModel
 
-from bot.api.core import (COMPANY, USER, access, ApiModel, iso, now, OutModel, Page, page_of,
-                          paginate, paginate_list, PathId, require_user, Resource, Str)
+from bot.api.core import (COMPANY, USER, ApiModel, OutModel, Page, PathId, Resource, Str, access,
+                          iso, now, page_of, paginate_list, require_user)
 from store import messages as message_store
 
 bp = Resource("feedback", __name__)

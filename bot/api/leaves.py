@@ -5,8 +5,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from bot.api.core import (USER, access, ApiModel, Id, now, OutModel, Page, page_of, paginate,
-                          PathId, require_user, Resource)
+from bot.api.core import (USER, ApiModel, Id, OutModel, Page, PathId, Resource, access, now,
+                          page_of, paginate, require_user)
 from store import leaves as leave_store
 
 bp = Resource("leaves", __name__)

@@ -1,8 +1,8 @@
 """The acting user's messages (消息): list, read marks, 待处理 pending marks."""
 from pydantic import BaseModel, Field
 
-from bot.api.core import (USER, access, ApiModel, IdList, iso, now, OutModel, Page, page_of,
-                          paginate, PathId, require_user, Resource)
+from bot.api.core import (USER, ApiModel, IdList, OutModel, Page, PathId, Resource, access, iso,
+                          now, page_of, paginate, require_user)
 from store import messages as message_store
 
 bp = Resource("messages", __name__)

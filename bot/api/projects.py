@@ -2,8 +2,8 @@
 Every call is made by the acting user (X-Twork-User) under store.projects' rules."""
 from pydantic import BaseModel, Field
 
-from bot.api.core import (USER, access, actor, ApiModel, Id, IdList, iso, OutModel, Page, page_of,
-                          paginate, paginate_list, PathId, Resource, Str)
+from bot.api.core import (USER, ApiModel, Id, IdList, OutModel, Page, PathId, Resource, Str,
+                          access, actor, iso, page_of, paginate_list)
 from store import projects as project_store
 
 bp = Resource("projects", __name__)

@@ -6,8 +6,8 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, Field
 
-from bot.api.core import (COMPANY, access, actor, ApiModel, Id, IdList, iso, now, OutModel, Page,
-                          page_of, paginate, PathId, Resource, Str)
+from bot.api.core import (COMPANY, ApiModel, Id, IdList, OutModel, Page, PathId, Resource, Str,
+                          access, actor, iso, now, page_of, paginate)
 from store import scenarios as scenario_store
 
 bp = Resource("scenarios", __name__)

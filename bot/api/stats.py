@@ -4,7 +4,7 @@ from typing import Literal
 
 from flask import Response
 
-from bot.api.core import COMPANY, access, actor, ApiModel, company_zone, Id, now, OutModel, Resource
+from bot.api.core import COMPANY, ApiModel, Id, OutModel, Resource, access, actor, company_zone, now
 from store import stats as stat_store
 
 bp = Resource("stats", __name__)

@@ -7,8 +7,8 @@ from typing import Literal
 
 from pydantic import BaseModel, Field
 
-from bot.api.core import (USER, access, actor, ApiModel, Id, IdList, iso, now, OutModel, Page,
-                          page_of, paginate, paginate_list, PathId, Resource, Str, Time)
+from bot.api.core import (USER, ApiModel, Id, IdList, OutModel, Page, PathId, Resource, Str, Time,
+                          access, actor, iso, now, page_of, paginate, paginate_list)
 from bot.api.templates import NodeIn
 from store import tasks as task_store, workflow
 from store.errors import Refused

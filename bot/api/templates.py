@@ -2,8 +2,8 @@
 Editing a template never changes running tasks (they copied its nodes)."""
 from pydantic import BaseModel, Field
 
-from bot.api.core import (COMPANY, access, actor, ApiModel, Id, iso, now, OutModel, Page, page_of,
-                          paginate, paginate_list, PathId, Resource, Str)
+from bot.api.core import (COMPANY, ApiModel, Id, OutModel, Page, PathId, Resource, Str, access,
+                          actor, iso, now, page_of, paginate_list)
 from store import projects as project_store
 
 bp = Resource("templates", __name__)

@@ -4,8 +4,8 @@ from typing import Literal
 from flask import g
 from pydantic import BaseModel, Field
 
-from bot.api.core import (COMPANY, access, actor, ApiModel, Id, iso, now, OutModel, Page, page_of,
-                          paginate, PathId, Resource, Str)
+from bot.api.core import (COMPANY, ApiModel, Id, OutModel, Page, PathId, Resource, Str, access,
+                          actor, iso, now, page_of, paginate)
 from store import directory, imports, users as user_store
 
 bp = Resource("users", __name__)
