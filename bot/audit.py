@@ -2,8 +2,9 @@
 and one on the console, so that no view has to remember it (operator commands in bot/cli.py
 write their own row).
 
-An API request is audited when it may change something (not GET/HEAD/OPTIONS) and succeeded
-(status below 400). A console request is audited when it is a POST to the settings pages or
+An API request is audited when it may change something (not GET/HEAD/OPTIONS), succeeded
+(status below 400) and was made with a key (the platform's company creation names its
+company through `g.audit_company_id`; signed ERP events are not audited). A console request is audited when it is a POST to the settings pages or
 the password page that succeeded: answered by a redirect without an error (plain forms), an
 HX-Redirect (htmx), or a 200 from the pages that show their result in place (binding code,
 company profile, the revealed webhook secret, a real import, the password, a new API key).
@@ -49,9 +50,10 @@ def _write(channel: str, response):
         return response
     company = getattr(g, "company", None)
     user, key = getattr(g, "user", None), getattr(g, "api_key", None)
-    company_id = getattr(g, "audit_company_id", None) or (company.id if company else None)
-    if company_id is None or (user is None and key is None and channel != "api"):
-        return response
+    named = getattr(g, "audit_company_id", None)  # e.g. a company just created
+    company_id = named or (company.id if company else None)
+    if company_id is None or (user is None and key is None and named is None):
+        return response  # signed ERP events: their outcome is in the event and task logs
     try:
         audit.record(company_id, channel=channel, action=request.endpoint or request.path,
                      actor=user, api_key_id=key.id if key is not None else None,

@@ -3,12 +3,15 @@ operator command — who (user and key), what, when, from where — never a secr
 admins read it through GET /api/v1/audit, filtered and paged."""
 import json
 import re
+import time
 
 import pytest
 
 from bot import cli
+from bot.api.erp import signature
 from store.models import AuditEntry
 from tests.api_support import Api
+from tests.erp_samples import event, scenario_body
 from tests.factories import PASSWORD, make_world
 from tests.web_support import as_user
 
@@ -61,12 +64,32 @@ def test_api_changes_are_audited_with_user_key_and_address_never_secrets(admin_a
     assert rows(action="users.update_user")[0].target == f"user_id:{user_id}"
 
 
-def test_refused_and_read_only_requests_write_nothing(admin_api, world):
+def test_refused_and_read_only_requests_and_erp_events_write_nothing(app, admin_api, world):
     before = AuditEntry.select().count()
     admin_api.get("/users")
     admin_api.post("/departments", {"name": ""})  # 422
     admin_api.as_(world.alice).post("/departments", {"name": "采购部"})  # 403
+    body = json.dumps(event("inventory.low")).encode()
+    stamp = str(int(time.time()))
+    pushed = app.test_client().post("/api/v1/erp/events", data=body, headers={
+        "X-Twork-Company": "acme", "X-Twork-Timestamp": stamp, "Content-Type": "application/json",
+        "X-Twork-Signature": signature(world.company.webhook_secret, stamp, body)})
+    assert pushed.status_code == 200
     assert AuditEntry.select().count() == before
+
+
+def test_templates_scenarios_and_archiving_are_audited(admin_api, world):
+    template = admin_api.post("/templates", {"name": "审批", "nodes": [
+        {"handler_id": world.h1.id, "items": "审"}]}).json
+    admin_api.patch(f"/templates/{template['id']}", {"name": "两步审批"})
+    scenario = admin_api.post("/scenarios", scenario_body(world, "inventory.low")).json
+    admin_api.post(f"/scenarios/{scenario['id']}/disable")
+    admin_api.post(f"/projects/{world.project.id}/archive")
+    admin_api.post(f"/projects/{world.project.id}/restore")
+    assert [r.action for r in rows()][-6:] == [
+        "templates.create_template", "templates.update_template", "scenarios.create_scenario",
+        "scenarios.disable_scenario", "projects.archive_project", "projects.restore_project"]
+    assert rows(action="projects.restore_project")[0].target == f"project_id:{world.project.id}"
 
 
 def test_task_actions_through_the_api_are_audited(admin_api, world):
