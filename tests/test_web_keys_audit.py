@@ -52,3 +52,15 @@ def test_the_audit_log_page_lists_and_filters_changes(app, admin, world):
     assert "没有记录" in nothing
     nav = text(admin.get("/app/"))
     assert 'href="/app/settings/keys"' in nav and 'href="/app/settings/audit"' in nav
+
+
+def test_admin_rotates_the_webhook_secret_with_an_overlap(admin, world):
+    from store.models import Company
+    old = world.company.webhook_secret
+    rotated = admin.post("/app/settings/keys/webhook-secret", {"overlap_hours": "6"})
+    assert rotated.status_code == 303 and "done=" in rotated.headers["Location"]
+    company = Company.get_by_id(world.company.id)
+    assert company.webhook_secret != old and company.previous_webhook_secret == old
+    assert (company.previous_secret_until - company.created_at).total_seconds() > 5 * 3600
+    refused = admin.post("/app/settings/keys/webhook-secret", {"overlap_hours": "9999"})
+    assert refused.status_code == 422 and "过渡期" in text(refused)

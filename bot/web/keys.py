@@ -1,5 +1,8 @@
 """接口密钥 (API keys): company admins create keys of a scope, see them listed by prefix,
-rotate and revoke them. A new key is shown once, on the page that made it."""
+rotate and revoke them (a new key is shown once, on the page that made it), and rotate the
+ERP webhook secret with an overlap window."""
+from datetime import timedelta
+
 from flask import g, redirect, render_template, request, url_for
 
 from bot.web import ADMIN, bp, require_role
@@ -37,6 +40,20 @@ def keys_rotate(key_id: int):
     except DomainError as error:
         return _page(error=error.message, status=error.status)
     return _page(new_key=(row, plain))
+
+
+@bp.post("/settings/keys/webhook-secret")
+def keys_rotate_secret():
+    require_role(ADMIN)
+    raw = request.form.get("overlap_hours", "24").strip()
+    try:
+        hours = int(raw) if raw.isdigit() and len(raw) < 5 else -1
+        company = apikeys.rotate_webhook_secret(g.user, utcnow(), timedelta(hours=hours))
+    except DomainError as error:
+        return _page(error=error.message, status=422)
+    until = company.previous_secret_until.astimezone(company.zone).strftime("%Y-%m-%d %H:%M")
+    return redirect(url_for("web.keys", done=f"已生成新的 Webhook 密钥；旧密钥在 {until} 前仍然有效"),
+                    code=303)
 
 
 @bp.post("/settings/keys/<int:key_id>/revoke")
