@@ -40,7 +40,8 @@ def record(company_id: int, *, channel: str, action: str, actor: User | None = N
     return AuditEntry.create(**values)
 
 
-def _query(actor: User, *, actor_id=None, action=None, target=None, since=None, until=None):
+def _query(actor: User, *, actor_id=None, action=None, target=None, since=None, until=None,
+           before_id=None):
     if actor is None or not actor.active or not actor.is_company_admin:
         raise Forbidden("只有公司管理员可以查看操作日志")
     query = AuditEntry.scoped(actor.company_id)
@@ -54,13 +55,16 @@ def _query(actor: User, *, actor_id=None, action=None, target=None, since=None, 
         query = query.where(AuditEntry.at >= since)
     if until is not None:
         query = query.where(AuditEntry.at < until)
+    if before_id is not None:
+        query = query.where(AuditEntry.id < before_id)
     return query
 
 
 def list_entries(actor: User, limit: int = 50, offset: int = 0, **filters) -> list[AuditEntry]:
-    """The company's audit rows, newest first, filtered by acting user id, action (prefix),
-    target and time range (company admins only)."""
-    return list(_query(actor, **filters).order_by(AuditEntry.at.desc(), AuditEntry.id.desc())
+    """The company's audit rows, newest (highest id) first, filtered by acting user id,
+    action (prefix), target, time range and `before_id` (a cursor: rows older than the last
+    one seen) — company admins only."""
+    return list(_query(actor, **filters).order_by(AuditEntry.id.desc())
                 .limit(limit).offset(offset))
 
 

@@ -149,6 +149,10 @@ def test_admins_read_the_log_filtered_and_paged(app, admin_api, world):
     admin_api.as_(world.dadmin).post("/projects", {"name": "部门项目", "department_id": world.dept.id})
     page = admin_api.get("/audit?limit=2").json
     assert page["total"] == 4 and len(page["items"]) == 2 and page["next_offset"] == 2
+    following = admin_api.get(f"/audit?limit=2&cursor={page['next_cursor']}").json
+    assert following == admin_api.get("/audit?limit=2&offset=2").json | {"next_cursor": None,
+                                                                         "offset": 0}
+    assert [i["summary"]["name"] for i in following["items"]] == ["乙部", "甲部"]
     newest = page["items"][0]
     assert newest["action"] == "projects.create_project"
     assert newest["actor"] == {"id": world.dadmin.id, "name": "部门管理员"}

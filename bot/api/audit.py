@@ -16,6 +16,7 @@ class AuditQuery(Page):
     target: Str(200) | None = Field(None, description="e.g. user_id:5")
     since: Time | None = None
     until: Time | None = None
+    cursor: Id | None = Field(None, description="next_cursor of the previous page (instead of offset)")
 
 
 class ActorOut(OutModel):
@@ -35,6 +36,10 @@ class AuditOut(OutModel):
     client: str
 
 
+class AuditPage(page_of(AuditOut)):
+    next_cursor: int | None = Field(None, description="pass as cursor for the next page")
+
+
 def entry_out(entry) -> dict:
     named = entry.actor_id is not None or entry.actor_name
     return {"id": entry.id, "at": iso(entry.at),
@@ -43,12 +48,15 @@ def entry_out(entry) -> dict:
             "target": entry.target, "summary": entry.summary, "client": entry.client}
 
 
-@bp.get("/audit", responses={200: page_of(AuditOut)})
+@bp.get("/audit", responses={200: AuditPage})
 @access(COMPANY, roles=ADMIN, admin_scope_only=True)
 def list_audit(query: AuditQuery):
     """The company's audit log, newest first, filtered by acting user, action, target and time"""
     me = actor()
     filters = dict(actor_id=query.actor_id, action=query.action, target=query.target,
                    since=query.since, until=query.until)
-    return paginate(lambda limit, offset: audit.list_entries(me, limit, offset, **filters),
+    page = paginate(lambda limit, offset: audit.list_entries(me, limit, offset,
+                                                             before_id=query.cursor, **filters),
                     query, entry_out, total=audit.count_entries(me, **filters))
+    page["next_cursor"] = page["items"][-1]["id"] if page["next_offset"] is not None else None
+    return page
