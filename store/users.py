@@ -19,7 +19,7 @@ from peewee import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
 from store import apikeys
-from store.db import db
+from store.db import db, utcnow  # noqa: F401 (callers use users.utcnow)
 from store.errors import Conflict, Forbidden, Invalid, NotFound, Refused
 from store.models import (ROLES, BindingCode, Company, Department, Project,
                           Template, User, WeChatBinding)
