@@ -5,6 +5,8 @@
   migrate           create or upgrade the database schema (the Procfile's release step)
   menus publish     publish the official-account menu through the WeChat API
   authorize         issue a one-time binding code for a user (operators)
+  api-key           issue an API key of a scope for a company (operators)
+  audit             print a company's audit log, newest first (operators)
 """
 import argparse
 import json
@@ -63,6 +65,28 @@ def cmd_menus(args):
     print("menu published")
 
 
+def _operator_company(args):
+    """The company named by --company, with the database opened (exits when unknown)."""
+    from store.db import init_db
+    from store.models import Company
+    init_db(args.database_url or _settings().DATABASE_URL)
+    company = Company.get_or_none(Company.code == args.company)
+    if company is None:
+        sys.exit(f"no company {args.company!r}")
+    return company
+
+
+def _operator_audit(company_id: int, action: str, target: str, summary: dict) -> None:
+    """Operator commands change things too: one audit row each, by the shell's user."""
+    import getpass
+    import socket
+    from store import audit
+    from store.users import operator
+    audit.record(company_id, channel="operator", action=action, actor=operator(company_id),
+                 target=target, summary=summary,
+                 client=f"{getpass.getuser()}@{socket.gethostname()}")
+
+
 def cmd_authorize(args):
     """One user's code; in the demo (instance/demo.json, no settings in the environment)
     the company and the database default to the demo's, and without --account every
@@ -94,9 +118,40 @@ def cmd_authorize(args):
             sys.exit(f"no user {args.account!r} in company {company_code!r}")
         now = datetime.now(timezone.utc)
         for user in people:
-            code, expires = authorize_user(operator(company.id), user.id, now)
+            with db.atomic():
+                code, expires = authorize_user(operator(company.id), user.id, now)
+                _operator_audit(company.id, "operator.authorize", f"user_id:{user.id}",
+                                {"account": user.account})
             print(f"binding code for {user.name} ({user.account}): {code} "
                   f"(valid until {expires.isoformat()}); the user sends「绑定 {code}」")
+
+
+def cmd_api_key(args):
+    from store import apikeys
+    from store.db import db
+    company = _operator_company(args)
+    with db.connection_context():
+        with db.atomic():
+            row, plain = apikeys.issue(company.id, args.name, args.scope)
+            _operator_audit(company.id, "operator.api_key", f"key_id:{row.id}",
+                            {"name": row.name, "scope": row.scope, "prefix": row.prefix})
+    print(f"{row.scope} key {row.name!r} for {company.code} (shown once): {plain}")
+
+
+def cmd_audit(args):
+    from store import audit
+    from store.db import db
+    from store.users import operator
+    company = _operator_company(args)
+    with db.connection_context():
+        reader = operator(company.id)
+        rows = audit.list_entries(reader, limit=args.limit, action=args.action)
+        zone = company.zone
+        for row in rows:
+            who = row.actor_name or (f"key {row.api_key_id}" if row.api_key_id else "-")
+            print(f"{row.at.astimezone(zone):%Y-%m-%d %H:%M:%S}  {row.channel:8} {who:12} "
+                  f"{row.action:32} {row.target:20} "
+                  f"{json.dumps(row.summary, ensure_ascii=False)}  {row.client}")
 
 
 def main(argv=None):
@@ -128,6 +183,20 @@ def main(argv=None):
     p.add_argument("--account", help="(default in the demo: every user)")
     p.add_argument("--database-url")
     p.set_defaults(fn=cmd_authorize)
+
+    p = sub.add_parser("api-key", help="issue an API key")
+    p.add_argument("--company", required=True, help="customer code")
+    p.add_argument("--scope", choices=["admin", "erp", "read"], required=True)
+    p.add_argument("--name", default="operator")
+    p.add_argument("--database-url")
+    p.set_defaults(fn=cmd_api_key)
+
+    p = sub.add_parser("audit", help="print the audit log")
+    p.add_argument("--company", required=True, help="customer code")
+    p.add_argument("--action", help="only actions starting with this")
+    p.add_argument("--limit", type=int, default=50)
+    p.add_argument("--database-url")
+    p.set_defaults(fn=cmd_audit)
 
     args = parser.parse_args(argv)
     args.fn(args)

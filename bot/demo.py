@@ -99,8 +99,8 @@ def run_demo(host: str = "127.0.0.1", port: int = 8000, database_url: str | None
     from bot import create_app
     from bot.queues import enqueue_created_notifications
     from store.db import db, utcnow
+    from store import apikeys
     from store.quiet import quiet_until
-    from store.users import create_api_key
 
     mock = MockWeChat(appid=DEMO["WECHAT_APPID"], secret=DEMO["WECHAT_APPSECRET"])
     mock.start()
@@ -123,7 +123,7 @@ def run_demo(host: str = "127.0.0.1", port: int = 8000, database_url: str | None
         company = seed(utcnow())
         people = binding_codes(company, utcnow())
         held_until = quiet_until(company, utcnow())
-        api_key = create_api_key(company.id, "demo")
+        _row, api_key = apikeys.issue(company.id, "demo", "admin")
         enqueue_created_notifications(app.extensions["twork.redis"])  # the seed's notices
 
     DEMO_STATE.parent.mkdir(parents=True, exist_ok=True)
@@ -157,7 +157,8 @@ Twork demo is running (SQLite: {config['DATABASE_URL']}; jobs run in this proces
   webhook URL   {base}/wechat     token: {DEMO['WECHAT_TOKEN']}   appid: {DEMO['WECHAT_APPID']}
   safe mode     {safe}
   WeChat API    {mock_url}  (local mock; template messages are printed in the console)
-  admin API     {base}/api/v1     Authorization: Bearer {api_key}
+  admin API     {base}/api/v1     Authorization: Bearer {api_key}   X-Twork-User: admin
+  API docs      {base}/api/v1/docs
   demo login    customer code {COMPANY}, accounts {' / '.join(ACCOUNTS)}, password {PASSWORD}
   chat          in another terminal: .venv/bin/python -m bot chat   (you are 张三)
                 in the console, /as 李四 becomes 李四 (bound for you); /open opens a page
