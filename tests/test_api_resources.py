@@ -1,8 +1,9 @@
 """Happy paths of every /api/v1 resource, and the error format."""
 import pytest
 
-from store import apikeys, users as user_store
+from store import announcements, apikeys, users as user_store
 from store.db import utcnow
+from store.errors import Refused
 from store.models import Message, Notification, User
 from tests.api_support import PLATFORM_KEY, Api, due
 from tests.factories import make_outsider, make_world
@@ -266,6 +267,9 @@ def test_announcements_push_to_bound_users(api, acme, app):
     with app.app_context():
         notes = list(Notification.select().where(Notification.kind == "announcement"))
     assert [n.user_id for n in notes] == [acme.alice.id]
+    with app.app_context():  # pushed once: the console's push button refuses it again
+        with pytest.raises(Refused):
+            announcements.push_announcement(acme.admin, created.json["id"])
     assert api.post("/announcements", {"kind": "ad", "title": "x"}).status_code == 422
 
 

@@ -5,9 +5,10 @@ from typing import Literal
 from flask import g
 from pydantic import Field
 
-from bot.api.core import (COMPANY, ApiModel, OutModel, Page, Resource, Str, access, iso, now,
-                          page_of, paginate)
-from store import broadcasts, messages as message_store
+from bot.api.core import (COMPANY, ApiModel, OutModel, Page, Resource, Str, access, actor, iso,
+                          now, page_of, paginate)
+from store import announcements, messages as message_store
+from store.db import db
 
 bp = Resource("announcements", __name__)
 
@@ -53,7 +54,8 @@ def list_announcements(query: Page):
 @access(COMPANY, roles=ADMIN)
 def create_announcement(body: AnnouncementIn):
     """Publish an announcement for the company; `push: true` queues it to every bound user"""
-    at = now()
-    item = message_store.create_announcement(g.company.id, body.kind, body.title, body.body, now=at)
-    pushed = broadcasts.push_announcement(g.company.id, item, at) if body.push else 0
+    at, admin = now(), actor()
+    with db.atomic():  # the same publication and once-only push as the console's
+        item = announcements.create(admin, body.kind, body.title, body.body, publish=True, now=at)
+        pushed = announcements.push_announcement(admin, item.id, now=at) if body.push else 0
     return {**announcement_out(item), "pushed": pushed}, 201
