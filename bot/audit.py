@@ -4,8 +4,8 @@ write their own row).
 
 An API request is audited when it may change something (not GET/HEAD/OPTIONS), succeeded
 (status below 400) and was made with a key (the platform's company creation names its
-company through `g.audit_company_id`; signed ERP events are not audited). A console request is audited when it is a POST to the settings pages or
-the password page that succeeded: answered by a redirect without an error (plain forms), an
+company through `g.audit_company_id`; signed ERP events are not audited). A console request is audited when it is a POST to the settings pages, the
+announcements or one's own profile and password that succeeded: answered by a redirect without an error (plain forms), an
 HX-Redirect (htmx), or a 200 from the pages that show their result in place (binding code,
 company profile, the revealed webhook secret, a real import, the password, a new API key).
 Re-renders of a form that save nothing (a trial run, adding a row, previews) are not changes.
@@ -63,7 +63,7 @@ def _write(channel: str, response):
     return response
 
 
-CONSOLE_PATHS = ("/app/settings/", "/app/password")
+CONSOLE_PATHS = ("/app/settings/", "/app/password", "/app/announcements", "/app/profile")
 CONSOLE_SHOWS_RESULT = {"web.members_authorize", "web.company", "web.company_secret",
                         "web.members_import", "web.password", "web.keys", "web.keys_rotate"}
 CONSOLE_NO_SUMMARY = {"web.password", "web.members_import"}  # passwords, or a CSV of them

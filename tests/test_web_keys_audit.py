@@ -54,6 +54,14 @@ def test_the_audit_log_page_lists_and_filters_changes(app, admin, world):
     assert 'href="/app/settings/keys"' in nav and 'href="/app/settings/audit"' in nav
 
 
+def test_announcements_and_profile_edits_are_audited_from_the_console(admin, world):
+    admin.post("/app/announcements/new", {"kind": "system", "title": "盘点通知", "action": "publish"})
+    admin.post("/app/profile", {"name": "管理员甲", "gender": "female"})
+    page = text(admin.get("/app/settings/audit"))
+    assert "web.announcements_new" in page and "盘点通知" in page
+    assert "web.profile" in page and "管理员甲" in page
+
+
 def test_admin_rotates_the_webhook_secret_with_an_overlap(admin, world):
     from store.models import Company
     old = world.company.webhook_secret
