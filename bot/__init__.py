@@ -20,7 +20,8 @@ def create_app(test_config: dict | None = None) -> App:
     settings_overrides = {k: v for k, v in test_config.items() if k.isupper() and k in _SETTING_NAMES}
     settings = load_settings(**settings_overrides)
 
-    app = App(__name__, instance_path=os.path.abspath("instance"))
+    from bot.api import OPENAPI_OPTIONS
+    app = App(__name__, instance_path=os.path.abspath("instance"), **OPENAPI_OPTIONS)
     app.config.update(TESTING=settings.TESTING, JSON_AS_ASCII=False, TWORK=settings,
                       MAX_CONTENT_LENGTH=2 * 1024 * 1024)
     app.config.update({k: v for k, v in test_config.items() if k not in _SETTING_NAMES})
@@ -76,7 +77,7 @@ def create_app(test_config: dict | None = None) -> App:
             continue
         module.register(app)
 
-    @app.get("/healthz")
+    @app.route("/healthz", methods=["GET"])
     def healthz():
         return {"ok": True}
 

@@ -10,8 +10,12 @@ import logging
 import os
 from datetime import timedelta
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
+from bot.mock_browser import AUTHORIZE_PATH
 from bot.mock_wechat import MockWeChat
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")  # the demo company's time zone
 
 log = logging.getLogger("twork.demo")
 
@@ -25,17 +29,25 @@ DEMO = {
 CONSOLE_OPENID = "oDemoUser0001"
 DEMO_STATE = Path("instance/demo.json")  # where `python -m bot chat` finds the running demo
 PASSWORD = "demo1234"
+COMPANY = "DEMO"
+ACCOUNTS = ("admin", "zhangsan", "lisi", "wangwu", "zhaoliu")
+
+
+def demo_openid(account: str) -> str:
+    """The WeChat user the console plays for each demo account (张三 is the default one)."""
+    return CONSOLE_OPENID if account == "zhangsan" else f"oDemo_{account}"
 
 
 def seed(now):
-    """Create the demo company once; return (company, binding code for 李四)."""
+    """Create the demo company once (张三 bound to the console's default WeChat user);
+    return the company."""
     from store import directory, projects, tasks, users, workflow
     from store.models import Company
 
-    company = Company.get_or_none(Company.code == "DEMO")
+    company = Company.get_or_none(Company.code == COMPANY)
     if company is not None:
-        return company, None
-    company, _key = users.create_company("DEMO", "演示跨境电商有限公司")
+        return company
+    company, _key = users.create_company(COMPANY, "演示跨境电商有限公司")
     setup = users.operator(company.id)
     depts = {name: directory.create_department(setup, name) for name in ("采购部", "仓储部", "客服部")}
     people = {}
@@ -64,15 +76,31 @@ def seed(now):
                                    {"handler_id": zhang.id, "items": "审批数量与预算"},
                                    {"handler_id": wang.id, "items": "安排入库"}])
     workflow.complete(li, flow.id, now)
-    li_code, _ = users.authorize_user(setup, li.id, now)
-    return company, li_code
+    return company
+
+
+def binding_codes(company, now) -> dict[str, dict]:
+    """A fresh one-time binding code for every demo user, with the WeChat user the console
+    plays for them and whether it is bound yet: account → {name, openid, code, bound} (what
+    `/as NAME` binds with)."""
+    from store import users
+    from store.models import User
+    setup = users.operator(company.id)
+    people = {}
+    for user in User.scoped(company.id).where(User.account.in_(ACCOUNTS)).order_by(User.id):
+        code, _ = users.authorize_user(setup, user.id, now)
+        openid = demo_openid(user.account)
+        bound = getattr(users.user_for_openid(openid), "id", None) == user.id
+        people[user.account] = {"name": user.name, "openid": openid, "code": code, "bound": bound}
+    return people
 
 
 def run_demo(host: str = "127.0.0.1", port: int = 8000, database_url: str | None = None):
     from bot import create_app
     from bot.queues import enqueue_created_notifications
     from store.db import db, utcnow
-    from store.users import create_api_key
+    from store import apikeys
+    from store.quiet import quiet_until
 
     mock = MockWeChat(appid=DEMO["WECHAT_APPID"], secret=DEMO["WECHAT_APPSECRET"])
     mock.start()
@@ -83,6 +111,8 @@ def run_demo(host: str = "127.0.0.1", port: int = 8000, database_url: str | None
               or "sqlite:///instance/demo.sqlite3"}
     if os.environ.get("WECHAT_AES_KEY"):
         config["WECHAT_AES_KEY"] = os.environ["WECHAT_AES_KEY"]
+    # The pages' OAuth goes to the mock, which signs in the WeChat user the console names.
+    config["WECHAT_OAUTH_URL"] = mock.base_url + AUTHORIZE_PATH
     # The settings go through the environment, so that the jobs run inline read the same ones.
     os.environ.update({name: value for name, value in config.items() if value})
     os.environ.pop("REDIS_URL", None)
@@ -90,29 +120,52 @@ def run_demo(host: str = "127.0.0.1", port: int = 8000, database_url: str | None
     scheduler = _start_reminders(app)
 
     with db.connection_context():
-        company, li_code = seed(utcnow())
-        api_key = create_api_key(company.id, "demo")
+        company = seed(utcnow())
+        people = binding_codes(company, utcnow())
+        held_until = quiet_until(company, utcnow())
+        _row, api_key = apikeys.issue(company.id, "demo", "admin")
         enqueue_created_notifications(app.extensions["twork.redis"])  # the seed's notices
 
     DEMO_STATE.parent.mkdir(parents=True, exist_ok=True)
     DEMO_STATE.write_text(json.dumps({
-        "webhook_url": f"{base}/wechat", "token": DEMO["WECHAT_TOKEN"], "appid": DEMO["WECHAT_APPID"],
+        "webhook_url": f"{base}/wechat", "base_url": config["PUBLIC_BASE_URL"],
+        "token": DEMO["WECHAT_TOKEN"], "appid": DEMO["WECHAT_APPID"],
         "aes_key": config.get("WECHAT_AES_KEY"), "openid": CONSOLE_OPENID, "mock_url": mock.base_url,
+        "database_url": config["DATABASE_URL"], "company": COMPANY, "people": people,
     }, ensure_ascii=False, indent=2))
-    print(f"""
-Twork demo is running (SQLite: {config['DATABASE_URL']}; jobs run in this process, no Redis needed)
-  webhook URL   {base}/wechat     token: {DEMO['WECHAT_TOKEN']}   appid: {DEMO['WECHAT_APPID']}
-  WeChat API    {mock.base_url}  (local mock; template messages are printed in the console)
-  admin API     {base}/api/v1     Authorization: Bearer {api_key}
-  demo login    customer code DEMO, accounts admin / zhangsan / lisi / wangwu / zhaoliu, password {PASSWORD}
-  chat          in another terminal: .venv/bin/python -m bot chat   (you are 张三)
-{f"  try binding   /as oNewUser0002  then  绑定 {li_code}   (becomes 李四)" if li_code else ""}
-""", flush=True)
+    print(banner(base, mock.base_url, config, api_key, people, held_until), flush=True)
     try:
         app.run(host=host, port=port, threaded=True, use_reloader=False)
     finally:
         scheduler.shutdown(wait=False)
         mock.stop()
+
+
+def banner(base: str, mock_url: str, config: dict, api_key: str, people: dict,
+           held_until=None) -> str:
+    """What the demo prints at start: where everything is, safe mode or not, a binding code
+    for every demo user, and whether quiet hours hold the notices right now."""
+    safe = ("ON: pushes are AES-encrypted (WECHAT_AES_KEY set); the console encrypts too"
+            if config.get("WECHAT_AES_KEY") else
+            "off: plaintext pushes (set WECHAT_AES_KEY to 43 letters/digits to try safe mode)")
+    quiet = (f"  quiet hours   now (Shanghai time): notices that are not urgent wait until "
+             f"{held_until.astimezone(SHANGHAI):%H:%M}\n" if held_until else "")
+    codes = "\n".join(f"    {p['name']}（{account}）  绑定 {p['code']}"
+                      for account, p in people.items())
+    return f"""
+Twork demo is running (SQLite: {config['DATABASE_URL']}; jobs run in this process, no Redis needed)
+  webhook URL   {base}/wechat     token: {DEMO['WECHAT_TOKEN']}   appid: {DEMO['WECHAT_APPID']}
+  safe mode     {safe}
+  WeChat API    {mock_url}  (local mock; template messages are printed in the console)
+  admin API     {base}/api/v1     Authorization: Bearer {api_key}   X-Twork-User: admin
+  API docs      {base}/api/v1/docs
+  demo login    customer code {COMPANY}, accounts {' / '.join(ACCOUNTS)}, password {PASSWORD}
+  chat          in another terminal: .venv/bin/python -m bot chat   (you are 张三)
+                in the console, /as 李四 becomes 李四 (bound for you); /open opens a page
+{quiet}  binding codes (one-time, 24 h; send from a new WeChat user, e.g. after /as oNewUser0002):
+{codes}
+  more codes    .venv/bin/python -m bot authorize [--account lisi]
+"""
 
 
 def _start_reminders(app):

@@ -7,7 +7,7 @@ opens a new connection on the next request.
 """
 import logging
 
-from flask import Flask
+from flask_openapi3 import OpenAPI
 from peewee import InterfaceError, OperationalError
 
 log = logging.getLogger(__name__)
@@ -22,10 +22,11 @@ def database_unavailable(error: Exception):
             "detail": type(error).__name__}, 503, {"Retry-After": "5"}
 
 
-class App(Flask):
-    """Flask, answering a database outage before any blueprint's own catch-all error
-    handler (Flask consults blueprint handlers first), so the answer does not depend on
-    how the API or the pages handle their errors."""
+class App(OpenAPI):
+    """Flask (as flask-openapi3's OpenAPI, which documents the admin API), answering a
+    database outage before any blueprint's own catch-all error handler (Flask consults
+    blueprint handlers first), so the answer does not depend on how the API or the pages
+    handle their errors."""
 
     def handle_user_exception(self, e):
         if isinstance(e, DATABASE_ERRORS):

@@ -50,6 +50,10 @@ class FakeWeChat:
         return self.push({"MsgType": "voice", "MediaId": "m1", "Format": "amr",
                           "Recognition": recognition, "MsgId": next(self._msg_ids)}, **kw)
 
+    def image(self, media_id: str, pic_url: str = "", **kw) -> str:
+        return self.push({"MsgType": "image", "MediaId": media_id, "PicUrl": pic_url,
+                          "MsgId": next(self._msg_ids)}, **kw)
+
     def click(self, key: str, **kw) -> str:
         return self.push({"MsgType": "event", "Event": "CLICK", "EventKey": str(key)}, **kw)
 

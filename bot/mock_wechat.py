@@ -5,8 +5,9 @@ OAuth code exchange, temporary QR codes, temporary media downloads: put the byte
 `client_msg_id` resent within 10 minutes is accepted but delivered once, an OAuth code works once (40163).
 It records every call and every delivered message, and can be told to fail (`inject`, `invalidate_token`).
 
-Another process (the local console) can read the deliveries at `GET /_mock/sent?openid=X&after=N` and get an
-OAuth code at `GET /_mock/oauth_code?openid=X`. Run it standalone with `python -m bot.mock_wechat --port 8011`.
+Another process (the local console) can read the deliveries at `GET /_mock/sent?openid=X&after=N`, get an
+OAuth code at `GET /_mock/oauth_code?openid=X`, and open pages as a WeChat user (bot.mock_browser). Run it
+standalone with `python -m bot.mock_wechat --port 8011`.
 """
 from __future__ import annotations
 
@@ -18,7 +19,10 @@ import secrets
 import threading
 import time
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from http.cookies import SimpleCookie
 from urllib.parse import parse_qsl, urlsplit
+
+from bot import mock_browser
 
 logger = logging.getLogger(__name__)
 
@@ -125,8 +129,12 @@ class MockWeChat:
                     return fault
         return None
 
-    def handle(self, method: str, path: str, query: dict, body) -> tuple[int, object]:
-        """Answer one request: (HTTP status, JSON-able body)."""
+    def handle(self, method: str, path: str, query: dict, body, cookies: dict | None = None) -> tuple[int, object]:
+        """Answer one request: (HTTP status, JSON-able body, or a Raw / mock_browser.Redirect answer)."""
+        if path == mock_browser.AUTHORIZE_PATH:
+            return mock_browser.authorize(self, query, cookies or {})
+        if path == "/_mock/media" and method == "POST":
+            return mock_browser.store_media(self, query, body if isinstance(body, bytes) else b"")
         if path.startswith("/_mock/"):
             return self._inspect(path, query)
         with self._lock:
@@ -280,6 +288,8 @@ class MockWeChat:
             return 200, found
         if path == "/_mock/oauth_code" and query.get("openid"):
             return 200, {"code": self.oauth_code(query["openid"])}
+        if path == "/_mock/open":
+            return mock_browser.open_as(query)
         return 404, {"error": "unknown mock endpoint"}
 
 
@@ -319,11 +329,23 @@ def _handler_for(mock: MockWeChat) -> type[BaseHTTPRequestHandler]:
             query = dict(parse_qsl(parts.query))
             length = int(self.headers.get("Content-Length") or 0)
             raw = self.rfile.read(length) if length else b""
-            try:
-                body = json.loads(raw.decode("utf-8")) if raw else None
-            except ValueError:
-                body = raw.decode("utf-8", "replace")
-            status, payload = mock.handle(method, parts.path, query, body)
+            if parts.path == "/_mock/media":
+                body = raw  # image bytes, kept as they are
+            else:
+                try:
+                    body = json.loads(raw.decode("utf-8")) if raw else None
+                except ValueError:
+                    body = raw.decode("utf-8", "replace")
+            cookies = {k: v.value for k, v in SimpleCookie(self.headers.get("Cookie") or "").items()}
+            status, payload = mock.handle(method, parts.path, query, body, cookies)
+            if isinstance(payload, mock_browser.Redirect):
+                self.send_response(status)
+                self.send_header("Location", payload.location)
+                if payload.cookie:
+                    self.send_header("Set-Cookie", f"{payload.cookie[0]}={payload.cookie[1]}; Path=/; HttpOnly")
+                self.send_header("Content-Length", "0")
+                self.end_headers()
+                return
             if isinstance(payload, Raw):
                 data, content_type = payload.body, payload.content_type
             else:

@@ -28,6 +28,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Callable
 
+from store import users
 from store.errors import DomainError
 
 log = logging.getLogger(__name__)
@@ -212,6 +213,8 @@ class Router:
             return error.message
 
     def _dispatch(self, ctx: Ctx) -> str | None:
+        if ctx.kind != "event" and ctx.user is not None:
+            users.resume_pushes(ctx.user.id)  # writing again lifts a "user block" pause
         if ctx.kind == "click":
             route = self.clicks.get(ctx.event_key)
             if route is None:

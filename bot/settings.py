@@ -29,6 +29,9 @@ class Settings:
     # With an AES key, plaintext pushes are refused unless compatible mode is on (SPEC §11)
     WECHAT_COMPAT_MODE: bool = False
     WECHAT_API_BASE: str = "https://api.weixin.qq.com"
+    # Where the pages send a browser for OAuth snsapi_base; the demo points it at the local
+    # mock (bot.mock_browser), so that the console can open the pages as a WeChat user.
+    WECHAT_OAUTH_URL: str = "https://open.weixin.qq.com/connect/oauth2/authorize"
     WECHAT_TEMPLATE_TASK: str = ""
     PUBLIC_BASE_URL: str = ""
     DATABASE_URL: str = DEFAULT_DATABASE_URL
@@ -66,7 +69,7 @@ def _problems(s: Settings) -> list[str]:
         problems.append(f"WECHAT_COMPAT_MODE must be 0 or 1, got {s.WECHAT_COMPAT_MODE!r}")
     elif s.WECHAT_COMPAT_MODE and not s.WECHAT_AES_KEY:
         problems.append("WECHAT_COMPAT_MODE=1 needs WECHAT_AES_KEY (compatible mode is a safe-mode variant)")
-    for name in ("WECHAT_API_BASE", "PUBLIC_BASE_URL"):
+    for name in ("WECHAT_API_BASE", "PUBLIC_BASE_URL", "WECHAT_OAUTH_URL"):
         value = getattr(s, name)
         if value and (urlparse(value).scheme not in ("http", "https") or not urlparse(value).netloc):
             problems.append(f"{name} must be an http(s) URL, got {value!r}")

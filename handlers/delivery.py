@@ -13,5 +13,5 @@ routes = Routes()
 
 @routes.event("templatesendjobfinish")
 def record_template_delivery(ctx):
-    reminders.record_delivery(ctx.raw.get("MsgID"), ctx.raw.get("Status"))
+    reminders.record_delivery(ctx.raw.get("MsgID"), ctx.raw.get("Status"), ctx.now)
     return None

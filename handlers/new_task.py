@@ -32,7 +32,7 @@ from handlers.mentions import resolve_user, take_mentions
 from handlers.refs import project_ref
 from handlers.replies import local, short
 from menus.keys import MenuKey
-from store import projects, tasks
+from store import leaves, projects, tasks
 from store.errors import DomainError, Invalid
 
 routes = Routes()
@@ -116,8 +116,13 @@ def _create(ctx, data: dict) -> tuple[str, NewTask | None]:
                 NewTask.DEADLINE)
     task = tasks.create_task(ctx.user, data["project_id"], data["title"], due_at=due,
                              now=ctx.now, assignee_id=data["assignee_id"])
-    return texts.CREATED.format(number=task.number, title=short(task.title),
-                                assignee=data["assignee_name"], due=local(due, ctx.tz)), None
+    assignee, away = data["assignee_name"], ""
+    stand_in = leaves.stand_in_of(task)
+    if stand_in:  # the assignee is on leave: say who has it
+        assignee = leaves.label(*stand_in)
+        away = "\n" + texts.CREATED_STAND_IN.format(handler=stand_in[0], owner=stand_in[1])
+    return texts.CREATED.format(number=task.number, title=short(task.title), assignee=assignee,
+                                due=local(due, ctx.tz)) + away, None
 
 
 # --- the dialog's states (a refused step is explained and asked again: bot.router.Flow) ----

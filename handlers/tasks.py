@@ -10,6 +10,7 @@ from handlers.messages import open_message
 from handlers.refs import MESSAGES, message_at, task_ref
 from handlers.replies import fit_list, local, overdue_mark, short
 from store import tasks, workflow
+from store.erp_kinds import document_rows
 from store.errors import Invalid
 
 routes = Routes()
@@ -53,6 +54,12 @@ def format_detail(detail: dict, ctx) -> str:
         head.append(texts.DETAIL_ORIGINAL_DUE.format(due=local(detail["original_due_at"], ctx.tz)))
     if detail["creator"]:
         head.append(texts.DETAIL_CREATOR.format(name=detail["creator"]["name"]))
+    if detail.get("erp_data"):  # the ERP document's latest figures (SPEC §5)
+        occurrences = detail.get("occurrences") or 1
+        head.append(texts.DETAIL_ERP.format(
+            times=texts.DETAIL_ERP_TIMES.format(n=occurrences) if occurrences > 1 else ""))
+        head += [texts.DETAIL_ERP_ROW.format(label=label, value=short(value, 30))
+                 for label, value in document_rows(detail.get("erp_kind"), detail["erp_data"])]
     head.append(texts.DETAIL_FLOW)
     foot = []
     if detail["log"]:

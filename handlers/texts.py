@@ -123,6 +123,7 @@ RESTART_WORDS = ("修改", "重填", "edit")
 SELF_WORDS = ("我", "自己", "me", "myself", "本人")
 TITLE_EMPTY = "标题不能为空，请输入任务标题："
 CREATED = "已创建 #{number} {title}\n处理人：{assignee}　截止：{due}\n发「详情 #{number}」查看。"
+CREATED_STAND_IN = "{owner}请假中，任务已交给代办人{handler}。"
 CANCELLED = "已取消。"
 NO_PROJECT = "你还没有加入任何项目，无法新建任务。请联系管理员把你加入项目。"
 PROJECT_UNKNOWN = "没有找到你所在的项目「{name}」。发「项目」查看你的项目。"
@@ -248,3 +249,6 @@ LOG_ACTION.update({"delegate": "第{seq}步由{to_name}代{owner_name}处理",
 # --- ERP situation cleared (SPEC §9 roll-up) -------------------------------------------------
 LOG_ACTION["erp_cleared"] = "：ERP报告情况已解除"
 DETAIL_ERP_CLEARED = "（ERP：情况已解除）"
+DETAIL_ERP = "ERP单据{times}："
+DETAIL_ERP_TIMES = "（已推送{n}次）"
+DETAIL_ERP_ROW = "  {label}：{value}"

@@ -34,14 +34,19 @@ from jobs.runtime import current_settings, job_connection, job_redis
 from store import outbox
 from store.db import utcnow
 from store.models import Notification
+from store.notices import fit
 
 log = logging.getLogger(__name__)
 
 # Our outbox fields -> the keys of the task template registered in the MP backend
 # (WECHAT_TEMPLATE_TASK). The template is expected to read:
 #   任务名称 {{thing1.DATA}}  截止时间 {{time2.DATA}}  发起人 {{thing3.DATA}}  状态 {{phrase4.DATA}}
+#   备注 {{thing5.DATA}}
 # thing = ≤20 characters, time = a date/time, phrase = ≤5 characters (WeChat's field types).
-TEMPLATE_KEYS = {"task": "thing1", "due": "time2", "from": "thing3", "state": "phrase4"}
+# 备注 carries what the person must know to act (a rollback's reason, how long an urged node
+# has waited, how to answer an extension request); notices without one leave it out.
+TEMPLATE_KEYS = {"task": "thing1", "due": "time2", "from": "thing3", "state": "phrase4",
+                 "note": "thing5"}
 
 QUOTA_ZONE = ZoneInfo("Asia/Shanghai")  # WeChat's daily quotas reset at midnight Beijing time
 QUOTA_KEY = "twork:wx:quota_exhausted_until"
@@ -65,8 +70,9 @@ def client_msg_id(dedupe_key: str) -> str:
 
 
 def template_data(data: dict) -> dict[str, str]:
-    """Our outbox fields mapped to the template's keys; unknown fields are not sent."""
-    return {key: str(data[name]) for name, key in TEMPLATE_KEYS.items() if data.get(name) not in (None, "")}
+    """Our outbox fields mapped to the template's keys, each fitted to what WeChat shows
+    (rows written before every field was fitted included); unknown fields are not sent."""
+    return {key: fit(data[name]) for name, key in TEMPLATE_KEYS.items() if data.get(name) not in (None, "")}
 
 
 def link_for(note: Notification, base_url: str) -> str | None:

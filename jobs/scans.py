@@ -26,7 +26,7 @@ from store.db import utcnow
 from store.leaves import apply_leaves
 from store.models import Company, Notification, Scenario, Task, TaskNode, User
 from store.outbox import notify
-from store.workflow import short_time
+from store.notices import short_time, task_fields
 
 log = logging.getLogger(__name__)
 
@@ -69,8 +69,7 @@ def _users(company_id: int, ids) -> dict[int, User]:
 def _remind(company, user, task, kind, key, now, *, state, title, body):
     """One reminder through the outbox; non-urgent ones wait out quiet hours."""
     urgent = task.priority == "urgent"
-    data = {"task": f"#{task.number} {task.title}"[:20], "due": short_time(task.due_at, company.zone),
-            "from": "Twork提醒", "state": state}
+    data = task_fields(task, company.zone, sender="Twork提醒", state=state)
     return notify(company.id, user.id, kind, title=title, body=body, task_id=task.id, data=data,
                   dedupe_key=key, urgent=urgent,
                   not_before=(None if urgent else reminders.hold_until(company, user, now)) or now)

@@ -12,7 +12,7 @@ from urllib.parse import parse_qsl
 
 from werkzeug.security import check_password_hash
 
-from store import users as user_store
+from store import apikeys, users as user_store
 from store.db import db
 from store.errors import Invalid
 from store.models import Company, User, WeChatBinding
@@ -80,9 +80,7 @@ def sso_user(raw_query: str, now: datetime) -> tuple[User, str]:
     if set(args) != {"company", "account", "ts"} or not args["ts"].isdigit():
         raise Invalid(SSO_MALFORMED, code="sso_malformed")
     company = Company.select().where(Company.code == args["company"]).first()
-    expected = (hmac.new(company.webhook_secret.encode(), signed.encode(), hashlib.sha256).hexdigest()
-                if company else "")
-    if not company or not hmac.compare_digest(expected, sig.lower()):
+    if not company or not apikeys.signed_by(company, signed.encode(), sig, now):
         raise Invalid(SSO_BAD, code="sso_bad_signature")
     if abs(now.timestamp() - int(args["ts"])) > SSO_WINDOW:
         raise Invalid(SSO_EXPIRED, code="sso_expired")

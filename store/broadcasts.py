@@ -3,6 +3,7 @@ through the outbox: one Message and one Notification each, deduplicated per user
 from datetime import datetime
 
 from store import outbox
+from store.notices import fit
 from store.db import db
 from store.models import Announcement, User, WeChatBinding
 
@@ -21,8 +22,8 @@ def push_announcement(company_id: int, announcement: Announcement, now: datetime
                 company_id, user_id, "announcement",
                 title=f"{KIND_TITLES.get(announcement.kind, '公告')}：{announcement.title}",
                 body=announcement.body,
-                data={"task": announcement.title[:20], "due": "", "from": "Twork",
+                data={"task": fit(announcement.title), "due": "", "from": "Twork",
                       "state": KIND_TITLES.get(announcement.kind, "公告")},
-                dedupe_key=f"announcement:{announcement.id}:{user_id}", not_before=now)
+                dedupe_key=f"announcement:{announcement.id}:{user_id}", now=now)
             queued += note is not None
     return queued

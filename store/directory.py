@@ -1,4 +1,4 @@
-"""Reading the company directory: API keys, departments and users listed, filtered and
+"""Reading the company directory: departments and users listed, filtered and
 paged; departments created and renamed; and the one way a person named in words ("@李四",
 an account, a name) becomes a user, for chat, pages and console alike. (User creation
 rules stay in store.users.)"""
@@ -6,8 +6,8 @@ from peewee import IntegrityError
 
 from store import projects, users as user_store
 from store.db import db
-from store.errors import Invalid, NotFound
-from store.models import ROLES, ApiKey, Department, Project, ProjectMember, User, WeChatBinding
+from store.errors import Conflict, Invalid, NotFound
+from store.models import ROLES, Department, Project, ProjectMember, User, WeChatBinding
 
 NAME_MISSING = "请填写同事的姓名或账号。"
 NAME_UNKNOWN = "公司里没有找到「{name}」，请核对姓名或账号。"
@@ -18,32 +18,14 @@ NO_DEPARTMENT = "无部门"
 MAX_CANDIDATES = 8
 
 
-# --- API keys ----------------------------------------------------------------------------
-
-def issue_api_key(company_id: int, name: str = "default") -> tuple[ApiKey, str]:
-    """A new key for the company: its row (no secret in it) and the plain key, shown once."""
-    name = (name or "").strip() or "default"
-    plain = user_store.create_api_key(company_id, name)
-    row = (ApiKey.scoped(company_id).where(ApiKey.prefix == plain[:10])
-           .order_by(ApiKey.id.desc()).first())
-    return row, plain
-
-
-def list_api_keys(company_id: int) -> list[ApiKey]:
-    return list(ApiKey.scoped(company_id).order_by(ApiKey.id))
-
-
-def get_api_key(company_id: int, key_id: int) -> ApiKey:
-    key = ApiKey.scoped(company_id).where(ApiKey.id == key_id).first()
-    if key is None:
-        raise NotFound("API key 不存在")
-    return key
-
-
 # --- departments -------------------------------------------------------------------------
 
 def list_departments(company_id: int, limit: int = 100, offset: int = 0) -> list[Department]:
     return list(Department.scoped(company_id).order_by(Department.id).limit(limit).offset(offset))
+
+
+def count_departments(company_id: int) -> int:
+    return Department.scoped(company_id).count()
 
 
 def get_department(company_id: int, department_id: int) -> Department:
@@ -61,7 +43,7 @@ def create_department(actor: User, name: str) -> Department:
         with db.atomic():
             return Department.create(company=company_id, name=name)
     except IntegrityError:
-        raise Invalid(f"部门 {name} 已存在")
+        raise Conflict(f"部门 {name} 已存在")
 
 
 def rename_department(actor: User, department_id: int, name: str) -> Department:
@@ -73,7 +55,7 @@ def rename_department(actor: User, department_id: int, name: str) -> Department:
             department.name = name
             department.save(only=[Department.name])
     except IntegrityError:
-        raise Invalid(f"部门 {name} 已存在")
+        raise Conflict(f"部门 {name} 已存在")
     return department
 
 
@@ -91,11 +73,18 @@ def member_count(company_id: int, department_id: int) -> int:
 
 # --- users -------------------------------------------------------------------------------
 
-def list_users(company_id: int, *, department_id: int | None = None, role: str | None = None,
-               active: bool | None = None, text: str | None = None, limit: int = 50,
-               offset: int = 0, bound: bool | None = None) -> list[User]:
-    """The company's users, filtered; `text` matches account or name; `bound`: with or
-    without a WeChat binding."""
+def list_users(company_id: int, *, limit: int = 50, offset: int = 0, **filters) -> list[User]:
+    """The company's users, filtered (see `_users`)."""
+    return list(_users(company_id, **filters).order_by(User.id).limit(limit).offset(offset))
+
+
+def count_users(company_id: int, **filters) -> int:
+    return _users(company_id, **filters).count()
+
+
+def _users(company_id: int, *, department_id: int | None = None, role: str | None = None,
+           active: bool | None = None, text: str | None = None, bound: bool | None = None):
+    """`text` matches account or name; `bound`: with or without a WeChat binding."""
     query = User.scoped(company_id)
     if bound is not None:
         with_binding = User.id.in_(WeChatBinding.select(WeChatBinding.user)
@@ -112,7 +101,7 @@ def list_users(company_id: int, *, department_id: int | None = None, role: str |
     text = (text or "").strip()
     if text:
         query = query.where(User.account.contains(text) | User.name.contains(text))
-    return list(query.order_by(User.id).limit(limit).offset(offset))
+    return query
 
 
 def bound_user_ids(company_id: int) -> set[int]:

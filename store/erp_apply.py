@@ -12,7 +12,8 @@ from peewee import IntegrityError, SqliteDatabase
 
 from store import tasks as task_store
 from store.db import db
-from store.erp_kinds import CLEARED, CLEARED_AT, get_kind
+from store import conditions
+from store.erp_kinds import CLEARED, CLEARED_AT, document_rows
 from store.errors import DomainError, Invalid
 from store.models import ErpEvent, Scenario, Task, TaskNode, User
 from store.notices import tell
@@ -100,7 +101,7 @@ def _apply(company_id, project_id, event_id, kind, occurred_at, data, doc_key, m
         try:
             open_task = _open_task(company_id, scenario.id, doc_key)
             if open_task is not None:
-                _roll_up(open_task, event_id, data, now)
+                _roll_up(open_task, scenario, kind, event_id, data, now)
                 outcomes.append({"scenario_id": scenario.id, "status": "matched_open_task",
                                  "task_id": open_task.id})
             else:
@@ -143,31 +144,50 @@ def lock(matched: list[Scenario]) -> None:
 
 
 def _open_task(company_id: int, scenario_id: int, doc_key: str) -> Task | None:
-    return (Task.scoped(company_id, Task.id, Task.company, Task.erp_data)
+    return (Task.scoped(company_id, Task.id, Task.company, Task.erp_data, Task.title,
+                        Task.description)
             .where(Task.scenario == scenario_id, Task.erp_doc_key == doc_key,
                    Task.status == "in_progress", Task.deleted_at.is_null())
             .order_by(Task.id).first())
 
 
-def _roll_up(task: Task, event_id: str, data: dict, now: datetime) -> None:
-    """The same situation again: count it, keep the latest figures, note it in the log. The
-    task's version is left alone: a repeat must not make a handler's action fail as stale."""
-    after, changes = rolled_up(task.erp_data, data)
-    (Task.update(occurrences=Task.occurrences + 1, erp_data=after)
+def _roll_up(task: Task, scenario: Scenario, kind: str, event_id: str, data: dict,
+             now: datetime) -> None:
+    """The same situation again: count it, keep the latest figures (the title and the
+    generated description re-rendered from them), note it in the log. The task's version
+    is left alone: a repeat must not make a handler's action fail as stale."""
+    fields, changes = rolled_up(scenario, kind, task.title, task.description, task.erp_data, data)
+    (Task.update(occurrences=Task.occurrences + 1, **fields)
      .where(Task.id == task.id).execute())
     occurrences = Task.select(Task.occurrences).where(Task.id == task.id).scalar()
     add_log(task, None, "erp_repeat", now, event_id=event_id, occurrences=occurrences,
             changes=changes)
 
 
-def rolled_up(before: dict | None, data: dict) -> tuple[dict, dict]:
-    """A task's ERP data after a repeat, and what changed ({field: [before, after]})."""
+def rolled_up(scenario: Scenario, kind: str, title: str, text: str, before: dict | None,
+              data: dict) -> tuple[dict, dict]:
+    """A task's fields after a repeat ({erp_data, title, description}) and what changed
+    ({field: [before, after]}). The description follows the figures unless someone edited it."""
     before = before or {}
     changes = {k: [before.get(k), v] for k, v in data.items() if before.get(k) != v}
     after = {**before, **data}
     if after.pop(CLEARED_AT, None) is not None:  # it is back: no longer "cleared"
         changes[CLEARED_AT] = [before[CLEARED_AT], None]
-    return after, changes
+    fields = {"erp_data": after, "title": title_of(scenario, after)[:200], "description": text}
+    if fields["title"] != title:
+        changes["title"] = [title, fields["title"]]
+    if text == description(kind, before):
+        fields["description"] = description(kind, after)
+    return fields, changes
+
+
+def title_of(scenario: Scenario, data: dict) -> str:
+    """The task title the scenario makes of these figures."""
+    try:
+        return conditions.render_title(scenario.task_settings["title"], data)
+    except Invalid as exc:
+        raise Invalid(f"场景「{scenario.name}」：{exc.message}",
+                      detail={**(exc.detail or {}), "scenario_id": scenario.id}) from None
 
 
 def _apply_cleared(company_id, event_id, kind, occurred_at, stored, data, doc_key, enabled,
@@ -209,6 +229,7 @@ def _clear(task: Task, event_id: str, data: dict, now: datetime) -> None:
     tell(task, node.handler_id, "erp_cleared", state="情况已解除", sender="ERP",
          title=f"ERP情况已解除：{task.title}",
          body=f"ERP报告该情况已解除，如无需继续处理，发「完成 #{task.number}」结束。",
+         note=f"无需处理可发 完成#{task.number}", now=now,
          key=f"task:{task.id}:erp_cleared:{node.handler_id}:{event_id}")
 
 
@@ -238,11 +259,4 @@ def _create(company_id, project_id, scenario, title, kind, doc_key, data, now) -
 
 def description(kind: str, data: dict) -> str:
     """The document's fields as lines "采购单号：PO123", for chat and the task page."""
-    spec = get_kind(kind).fields
-    lines = []
-    for name, value in data.items():
-        label = spec[name].label_zh if name in spec else name
-        shown = "、".join(map(str, value)) if isinstance(value, list) else value
-        shown = ("是" if shown else "否") if isinstance(shown, bool) else shown
-        lines.append(f"{label}：{shown}")
-    return "\n".join(lines)
+    return "\n".join(f"{label}：{shown}" for label, shown in document_rows(kind, data))

@@ -13,11 +13,11 @@ from zoneinfo import ZoneInfo
 
 from peewee import Case
 
-from store import outbox
+from store import outbox, quiet
 from store.db import db, utcnow
 from store.models import (Company, ErpEvent, Message, Notification, Task, TaskEditor, TaskLog,
                           TaskNode, TaskReceipt, TaskWatcher)
-from store.notices import short_time
+from store.notices import task_fields
 
 
 @dataclass
@@ -39,6 +39,8 @@ class OpenTask:
     id: int | None
     erp_data: dict
     occurrences: int
+    title: str
+    description: str
     setup: Setup | None = None
     fields: dict = field(default_factory=dict)
     repeated: bool = False
@@ -83,6 +85,7 @@ def _insert_tasks(chunk: Chunk) -> None:
     for number, task in enumerate(new, last - len(new) + 1):
         task.fields["number"] = number
     Task.insert_many([{**t.fields, "company": company_id, "project": chunk.project_id,
+                       "title": t.title, "description": t.description,
                        "erp_data": t.erp_data, "occurrences": t.occurrences, "simple": False,
                        "creator": None, "current_seq": 1, "created_at": now}
                       for t in new]).execute()
@@ -109,31 +112,36 @@ def _insert_tasks(chunk: Chunk) -> None:
 
 
 def _tell_first_handlers(chunk: Chunk) -> None:
-    """The "new task" notice of each created task, as store.notices.tell words it for the
-    ERP as sender: its 消息 row and its outbox row, two inserts for all."""
+    """The "new task" notice of each created task, as store.tasks words it with the ERP as
+    sender (store.notices fills the template fields, store.quiet holds what is not urgent):
+    its 消息 row and its outbox row, two inserts for all."""
     new, company_id = chunk.created, chunk.company_id
+    held: dict[int, object] = {}  # quiet hours end per recipient (the same for the chunk's moment)
+    sent_at = utcnow()
     notices = []
     for task in new:
         first = task.setup.nodes[0]
-        title = task.fields["title"]
+        user_id, urgent = first["handler_id"], task.fields["priority"] == "urgent"
+        if not urgent and user_id not in held:
+            held[user_id] = quiet.hold_for(company_id, user_id, chunk.now)
+        shown = Task(number=task.fields["number"], title=task.title, due_at=task.fields["due_at"])
         notices.append({
-            "user": first["handler_id"], "task": task.id, "title": f"新任务：{title}"[:200],
-            "body": f"ERP发给你的任务，请处理：{first['items'] or title}",
-            "data": {"task": f"#{task.fields['number']} {title}"[:20],
-                     "due": short_time(task.fields["due_at"], chunk.tz), "from": "ERP",
-                     "state": "待处理"},
-            "dedupe_key": f"task:{task.id}:v0:task_received:{first['handler_id']}"})
+            "user": user_id, "task": task.id, "title": f"新任务：{task.title}"[:200],
+            "body": f"ERP发给你的任务，请处理：{first['items'] or task.title}",
+            "data": task_fields(shown, chunk.tz, sender="ERP", state="待处理",
+                                note=first["items"] or ""),
+            "urgent": urgent, "not_before": (None if urgent else held[user_id]) or sent_at,
+            "dedupe_key": f"task:{task.id}:v0:task_received:{user_id}"})
     Message.insert_many([{"company": company_id, "user": n["user"], "kind": "task_received",
                           "title": n["title"], "body": n["body"], "task": n["task"]}
                          for n in notices]).execute()
     messages = dict(Message.select(Message.task, Message.id)
                     .where(Message.task.in_([t.id for t in new]),
                            Message.kind == "task_received").tuples())
-    sent_at = utcnow()
     Notification.insert_many([
         {"company": company_id, "user": n["user"], "kind": "task_received", "task": n["task"],
          "message": messages[n["task"]], "data": n["data"], "dedupe_key": n["dedupe_key"],
-         "urgent": False, "not_before": sent_at} for n in notices]).execute()
+         "urgent": n["urgent"], "not_before": n["not_before"]} for n in notices]).execute()
     ids = [i for (i,) in Notification.select(Notification.id).where(
         Notification.dedupe_key.in_([n["dedupe_key"] for n in notices])).tuples()]
     # What outbox.notify does for each row it writes: hand the ids over once committed.
@@ -148,4 +156,6 @@ def _roll_up(tasks: list[OpenTask]) -> None:
     Task.update(
         occurrences=Case(Task.id, [(t.id, t.occurrences) for t in tasks]),
         erp_data=Case(Task.id, [(t.id, Task.erp_data.db_value(t.erp_data)) for t in tasks]),
+        title=Case(Task.id, [(t.id, t.title) for t in tasks]),
+        description=Case(Task.id, [(t.id, t.description) for t in tasks]),
     ).where(Task.id.in_([t.id for t in tasks])).execute()

@@ -311,3 +311,21 @@ def document_key(kind: Kind | str, data: dict) -> str:
                           detail={"field": name, "problem": "缺少单据字段"})
         parts.append(f"{name}={_escape(str(value).strip())}")
     return "|".join(parts)
+
+
+def document_rows(kind: Kind | str | None, data: dict | None) -> list[tuple[str, str]]:
+    """The document's figures as (中文 label, shown value), in the event's order: what chat's
+    详情, the task page and an ERP task's description show. Twork's own cleared mark is not
+    a figure and is left out; an unknown kind or field shows its name."""
+    spec = KINDS.get(kind.name if isinstance(kind, Kind) else kind or "")
+    rows = []
+    for name, value in (data or {}).items():
+        if name in (CLEARED, CLEARED_AT):
+            continue
+        label = spec.fields[name].label_zh if spec and name in spec.fields else name
+        if isinstance(value, bool):
+            value = "是" if value else "否"
+        elif isinstance(value, list):
+            value = "、".join(map(str, value))
+        rows.append((label, str(value)))
+    return rows

@@ -14,7 +14,7 @@ from store import conditions, erp_batch, leaves, projects
 from store import tasks as task_store
 from store.db import atomic_write, db
 from store.erp_apply import (Event, active, apply_one, description, error, lock, of_scenario,
-                             originals, result_of, rolled_up)
+                             originals, result_of, rolled_up, title_of)
 from store.erp_batch import Chunk, OpenTask, Setup
 from store.erp_kinds import (ValueProblem, document_key, get_kind, is_cleared, parse_moment,
                              validate_event_data)
@@ -69,7 +69,7 @@ class Batch:
                           f"{Task.erp_doc_key.max_length} 个字符）",
                           detail={"field": kind.document_fields[0], "problem": "单据字段太长"})
         return Event(index, event_id, kind.name, occurred_at, data, False, doc_key, matched,
-                     {s.id: _title(s, data) for s in matched})
+                     {s.id: title_of(s, data) for s in matched})
 
     def _rules_of(self, kind) -> list:
         if kind.name not in self._rules:
@@ -166,7 +166,10 @@ class Batch:
         outcomes = []
         for scenario, task, setup in decisions:
             if task is not None:
-                task.erp_data, changes = rolled_up(task.erp_data, event.data)
+                fields, changes = rolled_up(scenario, event.kind, task.title, task.description,
+                                            task.erp_data, event.data)
+                task.erp_data, task.title = fields["erp_data"], fields["title"]
+                task.description = fields["description"]
                 task.occurrences += 1
                 task.repeated = True
                 chunk.logs.append((task, "erp_repeat", {"event_id": event.event_id,
@@ -175,7 +178,8 @@ class Batch:
                 outcomes.append({"scenario_id": scenario.id, "status": "matched_open_task",
                                  "task_id": task})
                 continue
-            task = OpenTask(None, dict(event.data), 1, setup,
+            task = OpenTask(None, dict(event.data), 1, event.titles[scenario.id].strip(),
+                            description(event.kind, event.data), setup,
                             fields=self._fields(scenario, setup, event))
             chunk.created.append(task)
             open_tasks.setdefault((scenario.id, event.doc_key), []).append(task)
@@ -196,8 +200,7 @@ class Batch:
 
     def _fields(self, scenario: Scenario, setup: Setup, event: Event) -> dict:
         due_at = self.now + timedelta(days=setup.days)
-        return {"title": event.titles[scenario.id].strip(),
-                "description": description(event.kind, event.data), "priority": setup.priority,
+        return {"priority": setup.priority,
                 "business_type": setup.business_type, "due_at": due_at, "original_due_at": due_at,
                 "source": "erp", "scenario": scenario.id, "erp_kind": event.kind,
                 "erp_doc_key": event.doc_key}
@@ -258,13 +261,13 @@ def load_open_tasks(company_id: int, events: list[Event]) -> dict:
         return {}
     found: dict = {}
     for task in (Task.scoped(company_id, Task.id, Task.scenario, Task.erp_doc_key, Task.erp_data,
-                             Task.occurrences)
+                             Task.occurrences, Task.title, Task.description)
                  .where(Task.scenario.in_(scenario_ids),
                         Task.erp_doc_key.in_({e.doc_key for e in events}),
                         Task.status == "in_progress", Task.deleted_at.is_null())
                  .order_by(Task.id)):
         found.setdefault((task.scenario_id, task.erp_doc_key), []).append(
-            OpenTask(task.id, task.erp_data or {}, task.occurrences))
+            OpenTask(task.id, task.erp_data or {}, task.occurrences, task.title, task.description))
     return found
 
 
@@ -278,11 +281,3 @@ def moment_of(value, tz) -> datetime | None:
     if not isinstance(moment, datetime):
         moment = datetime.combine(moment, time())
     return moment if moment.tzinfo else moment.replace(tzinfo=tz)
-
-
-def _title(scenario: Scenario, data: dict) -> str:
-    try:
-        return conditions.render_title(scenario.task_settings["title"], data)
-    except Invalid as exc:
-        raise Invalid(f"场景「{scenario.name}」：{exc.message}",
-                      detail={**(exc.detail or {}), "scenario_id": scenario.id}) from None

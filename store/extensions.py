@@ -110,7 +110,8 @@ def request_extension(actor: User, task_id: int, new_due_at: datetime, reason: s
             return ext
         for user_id in deciders(task):
             tell(task, user_id, "extension_requested", state="申请延期", sender=actor.name,
-                 title=f"{actor.name}申请延期：{task.title}",
+                 title=f"{actor.name}申请延期：{task.title}", now=now,
+                 note=f"同意延期#{task.number}/拒绝延期#{task.number} 原因",
                  body=(f"{actor.name}申请把截止时间从{short_time(task.due_at, tz)}延到"
                        f"{short_time(new_due_at, tz)}，原因：{reason[:MAX_REASON]}。"
                        f"请回复「同意延期 #{task.number}」或「拒绝延期 #{task.number} 原因」。"))
@@ -184,7 +185,8 @@ def _approve(task, ext, actor, now, tz, *, auto: bool) -> None:
             old_due=short_time(old, tz), new_due=short_time(ext.new_due_at, tz))
     if ext.requester_id != actor.id:
         tell(task, ext.requester_id, "extension_approved", state="延期已同意", sender=actor.name,
-             title=f"延期已同意：{task.title}",
+             title=f"延期已同意：{task.title}", now=now,
+             note=f"新截止：{short_time(ext.new_due_at, tz)}",
              body=f"{actor.name}同意延期，新的截止时间：{short_time(ext.new_due_at, tz)}。")
 
 
@@ -193,7 +195,7 @@ def _refuse(task, ext, actor, now, tz, note: str) -> None:
     add_log(task, actor, "extension_refuse", now, extension_id=ext.id,
             new_due=short_time(ext.new_due_at, tz), reason=note)
     tell(task, ext.requester_id, "extension_refused", state="延期被拒绝", sender=actor.name,
-         title=f"延期被拒绝：{task.title}",
+         title=f"延期被拒绝：{task.title}", now=now, note=f"原因：{note}" if note else "",
          body=(f"{actor.name}拒绝了延期到{short_time(ext.new_due_at, tz)}的申请"
                + (f"，原因：{note}" if note else "") +
                f"。截止时间仍为{short_time(task.due_at, tz)}。"))

@@ -37,7 +37,7 @@ from datetime import date, datetime, timedelta
 from store.db import atomic_write, db
 from store.errors import Conflict, Forbidden, Invalid, NotFound, Refused
 from store.models import Company, Leave, Task, TaskNode, User
-from store.notices import tell
+from store.notices import fit, tell
 from store.outbox import notify
 from store.taskstate import CHANGED, add_log, add_receipt, bump, move
 
@@ -48,6 +48,7 @@ MAX_AHEAD_DAYS = 365
 LIVE = ("scheduled", "active")
 OPEN = ("active", "started")
 RETRIES = 3
+TODO_PAGE = "/m/todo"  # a hand-over's notice opens the to-do it changed
 STATUS_NAMES = {"scheduled": "待生效", "active": "请假中", "ended": "已结束", "cancelled": "已取消"}
 
 
@@ -77,6 +78,16 @@ def label(handler_name: str | None, owner_name: str | None) -> str | None:
     if owner_name and owner_name != handler_name:
         return f"{handler_name}(代{owner_name})"
     return handler_name
+
+
+def stand_in_of(task: Task) -> tuple[str, str] | None:
+    """(stand-in, owner) names when the task's current node went to a stand-in, else None:
+    what the creator is told when the person they chose is away."""
+    node = TaskNode.get_or_none(TaskNode.task == task.id, TaskNode.seq == task.current_seq)
+    if node is None or node.delegated_from_id is None:
+        return None
+    names = _names(node.handler_id, node.delegated_from_id)
+    return names.get(node.handler_id, ""), names.get(node.delegated_from_id, "")
 
 
 def _names(*user_ids) -> dict[int, str]:
@@ -114,7 +125,7 @@ def route_node(task: Task, node: TaskNode, now: datetime, *, notice: bool = Fals
         name = _names(owner).get(owner, "")
         tell(task, target, "task_received", state="代办", sender=name,
                       title=f"代{name}处理：{task.title}",
-                      body=f"{name}请假中，由你代为处理：{node.items or task.title}")
+                      body=f"{name}请假中，由你代为处理：{node.items or task.title}", now=now)
     return True
 
 
@@ -217,15 +228,15 @@ def _task_lines(tasks: list[Task]) -> str:
 
 
 def _summary(leave: Leave, user_id: int, event: str, title: str, body: str, state: str,
-             count: int) -> None:
+             count: int, now: datetime) -> None:
     owner = _names(leave.user_id).get(leave.user_id, "")
     notify(leave.company_id, user_id, f"leave_{event}", title=title, body=body,
-           data={"task": f"请假代办 {count}项"[:20], "due": _span_text(leave),
-                 "from": owner[:20], "state": state},
+           data={"task": fit(f"请假代办 {count}项"), "due": _span_text(leave),
+                 "from": fit(owner), "state": state}, now=now, url=TODO_PAGE,
            dedupe_key=f"leave:{leave.id}:{event}:{user_id}")
 
 
-def _tell_started(leave: Leave, received: dict[int, list[Task]]) -> None:
+def _tell_started(leave: Leave, received: dict[int, list[Task]], now: datetime) -> None:
     owner = _names(leave.user_id).get(leave.user_id, "")
     recipients = dict.fromkeys([leave.delegate_id, *received])
     for user_id in recipients:
@@ -234,15 +245,16 @@ def _tell_started(leave: Leave, received: dict[int, list[Task]]) -> None:
         if tasks:
             body += f"\n已转给你的{len(tasks)}项：\n" + _task_lines(tasks)
         _summary(leave, user_id, "started", f"{owner}请假，由你代办{len(tasks)}项任务", body,
-                 "代办开始", len(tasks))
+                 "代办开始", len(tasks), now)
 
 
-def _tell_returned(leave: Leave, received: dict[int, list[Task]], how: str) -> None:
+def _tell_returned(leave: Leave, received: dict[int, list[Task]], how: str,
+                   now: datetime) -> None:
     owner = _names(leave.user_id).get(leave.user_id, "")
     for user_id, tasks in received.items():
         body = f"{owner}的请假{how}，以下{len(tasks)}项任务回到你这里：\n" + _task_lines(tasks)
         _summary(leave, user_id, "returned", f"请假{how}，{len(tasks)}项任务已交还", body,
-                 "代办结束", len(tasks))
+                 "代办结束", len(tasks), now)
 
 
 # --- the lifecycle ------------------------------------------------------------------------
@@ -257,7 +269,7 @@ def _begin(leave_id: int, now: datetime, actor: User | None) -> bool:
     if not won:
         return False  # another scan (or 销假) got there first
     received = _move_nodes(leave.company_id, [leave.user_id], now, actor, held_by=leave.user_id)
-    _tell_started(leave, received)
+    _tell_started(leave, received, now)
     return True
 
 
@@ -274,7 +286,7 @@ def _finish(leave_id: int, status: str, now: datetime, actor: User | None) -> bo
         # Also the nodes of those the user stood in for, which went one hop further.
         owners = [leave.user_id, *_covered_by(leave.user_id, now)]
         received = _move_nodes(leave.company_id, owners, now, actor)
-        _tell_returned(leave, received, "已提前结束" if status == "cancelled" else "已结束")
+        _tell_returned(leave, received, "已提前结束" if status == "cancelled" else "已结束", now)
     return True
 
 
@@ -362,8 +374,8 @@ def create_leave(actor: User, starts_on: date, ends_on: date, delegate_id: int,
             notify(company_id, delegate.id, "leave_requested",
                    title=f"{actor.name}请假，由你代办",
                    body=f"{actor.name}将于{_describe(leave)}请假，期间的任务由你代办。",
-                   data={"task": f"{actor.name}请假代办"[:20], "due": _span_text(leave),
-                         "from": actor.name[:20], "state": "待生效"},
+                   data={"task": fit(f"{actor.name}请假代办"), "due": _span_text(leave),
+                         "from": fit(actor.name), "state": "待生效"}, now=now, url=TODO_PAGE,
                    dedupe_key=f"leave:{leave.id}:requested:{delegate.id}")
     return Leave.get_by_id(leave.id)
 

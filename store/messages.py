@@ -10,6 +10,7 @@ from datetime import datetime
 from peewee import Case
 
 from store import announcements, outbox
+from store.notices import fit
 from store.db import db, utcnow
 from store.errors import Invalid, NotFound, Refused
 from store.models import Announcement, Company, Feedback, Message, User
@@ -167,15 +168,11 @@ def reply_feedback(company_id: int, feedback_id: int, reply: str, now: datetime)
         # carry the reply itself: WeChat shows at most 20 characters of each field.
         outbox.notify(company_id, feedback.user_id, "feedback_reply",
                       title="您的反馈已回复", body=reply,
-                      data={"task": _field(reply), "due": _local_time(company_id, now),
+                      data={"task": fit(reply), "due": _local_time(company_id, now),
                             "from": "服务团队", "state": "已回复"},
-                      dedupe_key=f"feedback:{feedback.id}:reply", not_before=now)
+                      dedupe_key=f"feedback:{feedback.id}:reply", now=now)
     return get_feedback(company_id, feedback_id)
 
-
-def _field(text: str, limit: int = 20) -> str:
-    line = " ".join(text.split())
-    return line if len(line) <= limit else line[:limit - 1] + "…"
 
 
 def _local_time(company_id: int, now: datetime) -> str:

@@ -38,6 +38,9 @@ class Company(BaseModel):
     task_seq = IntegerField(default=0)  # last task number handed out
     # How the user reaches the service team (我的ERP): a name, phone or WeChat ID
     service_contact = CharField(max_length=200, null=True)
+    # After a rotation the previous secret still signs until this moment (ERP switch-over)
+    previous_webhook_secret = CharField(max_length=128, null=True)
+    previous_secret_until = UTCDateTimeField(null=True)
     created_at = UTCDateTimeField(default=utcnow)
 
     @property
@@ -60,6 +63,7 @@ class CompanyScoped(BaseModel):
 
 class ApiKey(CompanyScoped):
     name = CharField(max_length=100, default="default")
+    scope = CharField(max_length=10, default="admin")  # admin | erp | read (store.apikeys)
     prefix = CharField(max_length=16, index=True)
     key_hash = CharField(max_length=128, unique=True)
     created_at = UTCDateTimeField(default=utcnow)
@@ -111,6 +115,8 @@ class WeChatBinding(CompanyScoped):
     openid = CharField(max_length=64, unique=True)
     user = ForeignKeyField(User, on_delete="CASCADE", unique=True)
     followed = BooleanField(default=True)  # False after unsubscribe / 43004: pause pushes
+    # Set by a "failed:user block" delivery report: pushes pause until the user writes again.
+    blocked_at = UTCDateTimeField(null=True)
     bound_at = UTCDateTimeField(default=utcnow)
 
 
@@ -378,7 +384,23 @@ class PushClaim(BaseModel):
     expires_at = UTCDateTimeField(index=True)
 
 
+class AuditEntry(CompanyScoped):
+    """One change made through the API, the console or an operator command (store.audit)."""
+    at = UTCDateTimeField(default=utcnow, index=True)
+    actor = ForeignKeyField(User, null=True, on_delete="SET NULL", backref="+")
+    actor_name = CharField(max_length=64, default="")
+    api_key = ForeignKeyField(ApiKey, null=True, on_delete="SET NULL", backref="+")
+    channel = CharField(max_length=10)  # api | console | operator
+    action = CharField(max_length=100, index=True)
+    target = CharField(max_length=200, default="")
+    summary = JSONField(default=dict)
+    client = CharField(max_length=64, default="")
+
+    class Meta:
+        indexes = ((("company", "at"), False),)
+
+
 MODELS = [Company, ApiKey, Department, User, BindingCode, WeChatBinding, Project,
           ProjectMember, BusinessType, Template, Scenario, Task, TaskNode, TaskReceipt,
           TaskWatcher, TaskEditor, Comment, TaskLog, Message, Notification, ErpEvent,
-          Announcement, Feedback, ExtensionRequest, Leave, PushClaim]
+          Announcement, Feedback, ExtensionRequest, Leave, PushClaim, AuditEntry]

@@ -22,6 +22,7 @@ from datetime import datetime, timedelta
 
 from peewee import IntegrityError
 
+from store import quiet
 from store.db import db, utcnow
 from store.models import Message, Notification, Task, User, WeChatBinding
 
@@ -43,8 +44,14 @@ _created: ContextVar[list[int] | None] = ContextVar("twork_outbox_created", defa
 def notify(company_id: int, user_id: int, kind: str, *, title: str, body: str = "",
            task_id: int | None = None, data: dict | None = None, dedupe_key: str,
            urgent: bool = False, not_before: datetime | None = None, url: str | None = None,
-           keep_message: bool = True) -> Notification | None:
-    """Queue one notice for a user; return None when `dedupe_key` was already used."""
+           keep_message: bool = True, now: datetime | None = None) -> Notification | None:
+    """Queue one notice for a user; return None when `dedupe_key` was already used.
+
+    Without `not_before`, a notice that is not urgent raised during quiet hours waits for
+    their end (store.quiet; `now` is when it was raised, default the clock); `urgent`
+    ones, and those given a `not_before`, keep it."""
+    if not_before is None and not urgent:
+        not_before = quiet.hold_for(company_id, user_id, now or utcnow())
     with db.atomic():
         try:
             with db.atomic():  # savepoint: a duplicate key must not abort the caller's transaction
@@ -171,6 +178,8 @@ def reason_to_drop(note: Notification) -> str | None:
         return "no WeChat binding"
     if not binding.followed:
         return "user does not follow the account"
+    if binding.blocked_at is not None:
+        return "user blocked the account's messages"
     return None
 
 

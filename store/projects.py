@@ -8,7 +8,7 @@ from datetime import datetime
 from peewee import IntegrityError
 
 from store.db import db, utcnow
-from store.errors import Forbidden, Invalid, NotFound, Refused
+from store.errors import Conflict, Forbidden, Invalid, NotFound, Refused
 from store.models import BusinessType, Department, Project, ProjectMember, Template, User
 
 NOT_MANAGER = "只有公司管理员或本部门管理员可以管理项目"
@@ -72,7 +72,7 @@ def _unique_name(company_id: int, name: str, project_id: int | None = None) -> N
     if project_id is not None:
         clash = clash.where(Project.id != project_id)
     if clash.exists():
-        raise Invalid(f"项目名称「{name}」已存在，请换一个名称")
+        raise Conflict(f"项目名称「{name}」已存在，请换一个名称")
 
 
 def create_project(actor: User, name: str, department_id: int | None = None, member_ids=(),

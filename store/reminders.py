@@ -1,36 +1,32 @@
-"""Reminder etiquette (SPEC §9 "digest, not spam"): quiet hours, the morning summary of what
-quiet hours held back, the 09:00 daily digest, and delivery reports of template messages.
+"""Reminder etiquette (SPEC §9 "digest, not spam"): the morning summary of what quiet hours
+held back, the 09:00 daily digest, and delivery reports of template messages.
 
-Company.settings keys (all optional):
-    "quiet_hours":    {"start": "22:00", "end": "08:00"} or ["22:00", "08:00"]; null/false = off
-    "digest_at":      "09:00"  the daily digest (and the daily overdue reminder) time
-    "reminder_hours": [24, 2]  lead times of the due-soon reminders (read by jobs.scans)
+Quiet hours themselves are store.quiet (re-exported here): every non-urgent notice raised
+during them — reminders, workflow notices, leave hand-overs — is written with not_before =
+the end of quiet hours (+ HOLD_MARGIN). For a user who gets the digest, the hold lasts until
+the digest, which then lists those tasks anyway and drops the held rows ("summarised").
+Everyone else gets one summary when quiet hours end instead of the night's backlog.
 
-A non-urgent reminder raised during quiet hours is written with not_before = the end of quiet
-hours (+ HOLD_MARGIN, which gives the morning summary time to collect it before the sweeper
-would send it). For a user who gets the digest, the hold lasts until the digest, which then
-lists those tasks anyway and drops the held rows ("summarised"). Everyone else gets one
-summary when quiet hours end instead of the night's backlog.
+Company.settings key read by jobs.scans: "reminder_hours": [24, 2], the due-soon lead times.
 """
 from __future__ import annotations
 
 from collections import defaultdict
-from datetime import datetime, time, timedelta, timezone
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from store.db import db
-from store.models import Company, Notification, Task, TaskNode, TaskReceipt, User
+from store.models import Company, Notification, Task, TaskNode, TaskReceipt, User, WeChatBinding
 from store.outbox import notify
+from store.quiet import (HOLD_MARGIN, at_clock, digest_time, hold_until, quiet_hours,  # noqa: F401
+                         quiet_until)
 
-DEFAULT_QUIET = (time(22, 0), time(8, 0))
-DEFAULT_DIGEST_AT = time(9, 0)
-HOLD_MARGIN = timedelta(minutes=5)
 # The morning summary and the digest are attempted on every scan tick in this window after
 # their time (a scheduler that was down at 09:00 still sends them); dedupe keys make it once.
 MORNING_WINDOW = timedelta(minutes=30)
 DIGEST_WINDOW = timedelta(hours=1)
-# A digest arriving this soon after quiet hours end absorbs the held reminders.
-DIGEST_ABSORBS_WITHIN = timedelta(hours=4)
+# The notices that stand for others; never held, never summarised.
+SUMMARY_KINDS = ("reminder_summary", "digest")
 REMINDER_KINDS = ("due_soon", "overdue", "escalation")
 SUMMARISED = "summarised"
 
@@ -39,85 +35,26 @@ class _Collision(Exception):
     """Another scan created the same summary/digest first: undo our drops."""
 
 
-def _clock(value, default: time) -> time:
-    if isinstance(value, str) and ":" in value:
-        hours, minutes = value.split(":", 1)
-        return time(int(hours), int(minutes))
-    return default
-
-
-def quiet_hours(company: Company) -> tuple[time, time] | None:
-    """(start, end) in company time, or None when the company switched quiet hours off."""
-    settings = company.settings or {}
-    if "quiet_hours" not in settings:
-        return DEFAULT_QUIET
-    value = settings["quiet_hours"]
-    if not value:
-        return None
-    if isinstance(value, dict):
-        value = (value.get("start"), value.get("end"))
-    start, end = _clock(value[0], DEFAULT_QUIET[0]), _clock(value[1], DEFAULT_QUIET[1])
-    return None if start == end else (start, end)
-
-
-def digest_time(company: Company) -> time:
-    return _clock((company.settings or {}).get("digest_at"), DEFAULT_DIGEST_AT)
-
-
-def _at(day, clock: time, tz: ZoneInfo) -> datetime:
-    return datetime.combine(day, clock, tzinfo=tz).astimezone(timezone.utc)
-
-
-def quiet_until(company: Company, now: datetime) -> datetime | None:
-    """The end of the quiet hours `now` falls in (UTC), or None outside quiet hours."""
-    window = quiet_hours(company)
-    if window is None:
-        return None
-    start, end = window
-    tz = company.zone
-    local = now.astimezone(tz)
-    clock, today = local.time(), local.date()
-    if start < end:  # e.g. 12:00–13:30, inside one day
-        return _at(today, end, tz) if start <= clock < end else None
-    if clock >= start:  # the window crosses midnight: 22:00–08:00
-        return _at(today + timedelta(days=1), end, tz)
-    if clock < end:
-        return _at(today, end, tz)
-    return None
-
-
-def hold_until(company: Company, user: User, now: datetime) -> datetime | None:
-    """not_before for a non-urgent reminder raised `now` for `user`, or None to send at once."""
-    end = quiet_until(company, now)
-    if end is None:
-        return None
-    if user.digest_opt_in:
-        tz = company.zone
-        digest = _at(end.astimezone(tz).date(), digest_time(company), tz)
-        if end <= digest <= end + DIGEST_ABSORBS_WITHIN:
-            end = digest
-    return end + HOLD_MARGIN
-
-
 def window_start(company: Company, now: datetime, clock: time, width: timedelta) -> datetime | None:
     """Today's `clock` (company time) if `now` is within `width` after it."""
     tz = company.zone
-    start = _at(now.astimezone(tz).date(), clock, tz)
+    start = at_clock(now.astimezone(tz).date(), clock, tz)
     return start if start <= now < start + width else None
 
 
 def _held(user_ids, released_at: datetime, fresh_since: datetime | None = None):
-    """The reminders quiet hours held for these users until `released_at` (what hold_until
+    """The notices quiet hours held for these users until `released_at` (what hold_until
     gave them as not_before), still waiting and never tried: what a summary stands for.
-    With `fresh_since`, also those queued since then and not sent yet (the digest lists
-    their tasks anyway)."""
+    With `fresh_since`, also the reminders queued since then and not sent yet (the digest
+    lists their tasks anyway; what people did meanwhile still goes on its own)."""
     held = Notification.not_before.between(released_at - timedelta(seconds=1),
                                            released_at + timedelta(seconds=1))
     if fresh_since is not None:
-        held |= Notification.not_before.between(fresh_since, released_at)
+        held |= (Notification.not_before.between(fresh_since, released_at)
+                 & Notification.kind.in_(REMINDER_KINDS))
     return (Notification.select()
             .where(Notification.user.in_(list(user_ids)), Notification.status == "pending",
-                   Notification.kind.in_(REMINDER_KINDS), Notification.urgent == False,  # noqa: E712
+                   Notification.kind.not_in(SUMMARY_KINDS), Notification.urgent == False,  # noqa: E712
                    Notification.attempts == 0, held)
             .order_by(Notification.id))
 
@@ -164,7 +101,7 @@ def summarise_held(now: datetime) -> int:
                               title=f"夜间提醒汇总：{len(dropped)}条", body="\n".join(_lines(dropped)),
                               data={"task": f"夜间提醒{len(dropped)}条", "from": "Twork",
                                     "due": now.astimezone(tz).strftime("%m-%d %H:%M"), "state": "请查看"},
-                              url="/m/todo", dedupe_key=f"summary:{user_id}:{day}")
+                              url="/m/todo", dedupe_key=f"summary:{user_id}:{day}", not_before=now)
             queued += _replace_with(rows, make)
     return queued
 
@@ -213,7 +150,7 @@ def queue_daily_digest(now: datetime) -> int:
         users = [u for key, u in keys.items() if key not in done]
         if not users:
             continue
-        items = _digest_items(company, users, now, _at(local.date() + timedelta(days=1), time(0), tz))
+        items = _digest_items(company, users, now, at_clock(local.date() + timedelta(days=1), time(0), tz))
         held = defaultdict(list)
         for row in _held(users, start + HOLD_MARGIN, fresh_since=start):
             held[row.user_id].append(row)
@@ -231,7 +168,7 @@ def queue_daily_digest(now: datetime) -> int:
                               data={"task": f"今日待办{total}项", "due": local.strftime("%m-%d %H:%M"),
                                     "from": f"逾期{counts['overdue']} 今日{counts['today']} 新{counts['new']}",
                                     "state": "每日摘要"},
-                              url="/m/todo", dedupe_key=f"digest:{user_id}:{day}")
+                              url="/m/todo", dedupe_key=f"digest:{user_id}:{day}", not_before=now)
             queued += _replace_with(held.get(user_id, []), make)
     return queued
 
@@ -246,12 +183,27 @@ def _digest_body(mine: dict, tz: ZoneInfo, held: list[Notification]) -> str:
     return "\n".join(lines)
 
 
-def record_delivery(msgid, status: str | None) -> bool:
+USER_BLOCK = "failed:user block"
+
+
+def record_delivery(msgid, status: str | None, now: datetime) -> bool:
     """TEMPLATESENDJOBFINISH: WeChat's delivery report for a sent template message. A failed
-    delivery ("failed:user block", "failed: system failed") is kept in last_error."""
+    delivery ("failed:user block", "failed: system failed") is kept in last_error. A user
+    block (they turned off the account's messages) also pauses every push to that user
+    until they write to the account again (store.users.resume_pushes): sending more would
+    only count against the account."""
     if not msgid:
         return False
     status = (status or "").strip()
     fields = {"last_error": None if status == "success" else f"delivery {status}"[:500]}
-    return bool(Notification.update(**fields)
-                .where(Notification.msgid == str(msgid), Notification.status == "sent").execute())
+    sent = (Notification.select(Notification.id, Notification.user)
+            .where(Notification.msgid == str(msgid), Notification.status == "sent").first())
+    if sent is None:
+        return False
+    with db.atomic():
+        Notification.update(**fields).where(Notification.id == sent.id).execute()
+        if status.replace(" ", "") == USER_BLOCK.replace(" ", ""):
+            (WeChatBinding.update(blocked_at=now)
+             .where(WeChatBinding.user == sent.user_id, WeChatBinding.blocked_at.is_null())
+             .execute())
+    return True

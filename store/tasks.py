@@ -161,7 +161,8 @@ def _insert_task(company_id, project, actor, plan, simple, watchers, editors, no
     if actor is None or first.handler_id != actor.id:
         sender = actor.name if actor else "ERP"
         tell(task, first.handler_id, "task_received", state="待处理", sender=sender,
-             title=f"新任务：{task.title}", body=f"{sender}发给你的任务，请处理：{first.items or task.title}")
+             title=f"新任务：{task.title}", body=f"{sender}发给你的任务，请处理：{first.items or task.title}",
+             note=first.items or "", now=now)
     return task
 
 
@@ -236,7 +237,9 @@ def copy_task(actor: User, task_id: int, *, now: datetime, project_id: int | Non
     """A new task like this one (same nodes as planned, watchers, editors), created by actor."""
     source = get_task(actor, task_id)
     flow = load_flow(source)
-    plan = [{"handler_id": n.original_handler_id or n.handler_id, "items": n.items,
+    # As planned: before any transfer, and the owner, not the stand-in, of a delegated node.
+    plan = [{"handler_id": n.original_handler_id or n.delegated_from_id or n.handler_id,
+             "items": n.items,
              "days": n.days} for n in flow.nodes]
     watchers = [w.user_id for w in TaskWatcher.select().where(TaskWatcher.task == source.id)]
     editors = [e.user_id for e in TaskEditor.select().where(TaskEditor.task == source.id)]
@@ -364,7 +367,7 @@ def add_comment(actor: User, task_id: int, body: str, now: datetime) -> Comment:
         handler_id = current.handler_id if current else None
         for user_id in {task.creator_id, handler_id} - {None, actor.id}:
             tell(task, user_id, "comment", state="新评论", sender=actor.name,
-                 title=f"{actor.name}评论了：{task.title}", body=body,
+                 title=f"{actor.name}评论了：{task.title}", body=body, note=body, now=now,
                  key=f"task:{task.id}:comment:{comment.id}:{user_id}")
     return comment
 

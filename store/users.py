@@ -1,13 +1,13 @@
-"""Companies, API keys, users, passwords and WeChat bindings (SPEC §1).
+"""Companies, users, passwords and WeChat bindings (SPEC §1).
 
 Administering users (create, edit, deactivate, authorise) is for company admins: each
 function takes the acting user and refuses anyone else (Forbidden), whichever way it is
 called. Everyone may edit their own profile (name, gender, avatar, password, preferences).
 Setting up a company before it has users, and operator tools, act as `operator(company)`.
 
-Secrets are never stored in the clear: passwords as werkzeug scrypt hashes, API keys and
-binding codes as SHA-256 digests (they are long random values, or short-lived and single
-use, so a fast digest is enough and lets us look them up by hash).
+Secrets are never stored in the clear: passwords as werkzeug scrypt hashes, binding codes
+as SHA-256 digests (short-lived and single use, so a fast digest is enough and lets us look
+them up by hash). API keys live in store.apikeys.
 """
 import hashlib
 import re
@@ -18,9 +18,10 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 from peewee import IntegrityError
 from werkzeug.security import check_password_hash, generate_password_hash
 
-from store.db import db, utcnow
-from store.errors import Forbidden, Invalid, NotFound, Refused
-from store.models import (ROLES, ApiKey, BindingCode, Company, Department, Project,
+from store import apikeys
+from store.db import db, utcnow  # noqa: F401 (callers use users.utcnow)
+from store.errors import Conflict, Forbidden, Invalid, NotFound, Refused
+from store.models import (ROLES, BindingCode, Company, Department, Project,
                           Template, User, WeChatBinding)
 
 BINDING_CODE_TTL = timedelta(hours=24)
@@ -45,10 +46,13 @@ def _hash_password(password: str) -> str:
 
 # --- companies and API keys -------------------------------------------------------------
 
-def create_company(code: str, name: str, timezone: str = "Asia/Shanghai") -> tuple[Company, str]:
-    """Create a tenant with its built-in templates and its "ERP通知" project.
+def create_company(code: str, name: str, timezone: str = "Asia/Shanghai",
+                   admin: dict | None = None) -> tuple[Company, str]:
+    """Create a tenant with its built-in templates and its "ERP通知" project, and with
+    `admin` ({account, name, password}) its first company admin.
 
-    Returns the company and its first API key in plain text (shown once, stored hashed)."""
+    Returns the company and its first `admin` API key in plain text (shown once, stored
+    hashed)."""
     code, name = (code or "").strip(), (name or "").strip()
     if not code or not name:
         raise Invalid("客户代码和公司名称不能为空")
@@ -60,38 +64,17 @@ def create_company(code: str, name: str, timezone: str = "Asia/Shanghai") -> tup
         raise Invalid(f"未知时区：{timezone}")
     with db.atomic():
         if Company.select().where(Company.code == code).exists():
-            raise Invalid(f"客户代码 {code} 已存在")
+            raise Conflict(f"客户代码 {code} 已存在")
         company = Company.create(code=code, name=name, timezone=timezone,
                                  webhook_secret=secrets.token_hex(32))
         Template.create(company=company, name="简易任务", builtin="simple", nodes=[])
         Template.create(company=company, name="工作流空模板", builtin="empty", nodes=[])
         Project.create(company=company, name="ERP通知", kind="erp")
-        key = create_api_key(company.id)
+        if admin is not None:
+            create_user(operator(company.id), admin["account"], admin["name"], admin["password"],
+                        role="company_admin", authorized=True)
+        _row, key = apikeys.issue(company.id, "default", "admin")
     return company, key
-
-
-def create_api_key(company_id: int, name: str = "default") -> str:
-    """Issue a new API key; only its hash and a short prefix (to recognise it) are kept."""
-    plain = "tw_" + secrets.token_urlsafe(32)
-    ApiKey.create(company=company_id, name=name, prefix=plain[:10], key_hash=_digest(plain))
-    return plain
-
-
-def company_for_api_key(plain: str) -> Company | None:
-    """The company owning a non-revoked API key, or None."""
-    if not plain:
-        return None
-    return (Company.select().join(ApiKey)
-            .where(ApiKey.key_hash == _digest(plain), ApiKey.revoked_at.is_null())
-            .first())
-
-
-def revoke_api_key(company_id: int, key_id: int, now: datetime | None = None) -> None:
-    """Revoke one of the company's keys (NotFound for another company's key)."""
-    updated = (ApiKey.update(revoked_at=now or utcnow())
-               .where(ApiKey.company == company_id, ApiKey.id == key_id).execute())
-    if not updated:
-        raise NotFound("API key 不存在")
 
 
 # --- who administers --------------------------------------------------------------------
@@ -136,11 +119,18 @@ def create_user(actor: User, account: str, name: str, password: str, role: str =
                                password_hash=password_hash, role=role,
                                department=department_id, gender=gender, authorized=authorized)
     except IntegrityError:
-        raise Invalid(f"账号 {account} 已存在")
+        raise Conflict(f"账号 {account} 已存在")
 
 
 def get_user(company_id: int, user_id: int) -> User:
     user = User.scoped(company_id).where(User.id == user_id).first()
+    if user is None:
+        raise NotFound("用户不存在")
+    return user
+
+
+def get_user_by_account(company_id: int, account: str) -> User:
+    user = User.scoped(company_id).where(User.account == account).first()
     if user is None:
         raise NotFound("用户不存在")
     return user
@@ -274,6 +264,16 @@ def user_for_openid(openid: str) -> User | None:
     return (User.select().join(WeChatBinding, on=(WeChatBinding.user == User.id))
             .where(WeChatBinding.openid == openid, User.active == True)  # noqa: E712
             .first())
+
+
+def resume_pushes(user_id: int) -> bool:
+    """The user wrote to the account: pushes paused by a "user block" delivery report resume.
+    (A read first: nearly every message finds nothing paused and need not write.)"""
+    paused = WeChatBinding.blocked_at.is_null(False)
+    if not WeChatBinding.select().where(WeChatBinding.user == user_id, paused).exists():
+        return False
+    return bool(WeChatBinding.update(blocked_at=None)
+                .where(WeChatBinding.user == user_id, paused).execute())
 
 
 def set_followed(openid: str, followed: bool) -> bool:

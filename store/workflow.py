@@ -136,28 +136,31 @@ def complete(actor: User, task_id: int, now: datetime) -> Task:
             leaves.route_node(task, nxt, now)  # its handler on leave: to the stand-in
             add_receipt(task, nxt, nxt.handler_id, now)
             tell(task, nxt.handler_id, "task_received", state="待处理", sender=actor.name,
-                 title=f"新任务：{task.title}",
+                 title=f"新任务：{task.title}", note=nxt.items or "", now=now,
                  body=f"{actor.name}已完成上一步，请处理：{nxt.items or task.title}")
         else:
-            _tell_finished(task, actor)
+            _tell_finished(task, actor, now)
     return task
 
 
-def _tell_finished(task: Task, actor: User) -> None:
+def _tell_finished(task: Task, actor: User, now: datetime) -> None:
+    """The creator and watchers learn the task is done; a scenario's flow-end users learn the
+    flow ended. Each person gets one notice: a watcher who is also a flow-end user gets the
+    flow-end one."""
+    scenario = task.scenario_id and Scenario.get_or_none(Scenario.id == task.scenario_id,
+                                                         Scenario.company == task.company_id)
+    wanted = list(dict.fromkeys(scenario.notify_on_finish_ids or [])) if scenario else []
+    active = {u.id for u in User.scoped(task.company_id, User.id).where(
+        User.id.in_(wanted), User.active == True)}  # noqa: E712
+    finish_ids = [user_id for user_id in wanted if user_id in active]
     watchers = [w.user_id for w in TaskWatcher.select().where(TaskWatcher.task == task.id)]
     for user_id in dict.fromkeys([task.creator_id, *watchers]):
-        if user_id is not None and user_id != actor.id:
-            tell(task, user_id, "task_completed", state="已完成", sender=actor.name,
+        if user_id is not None and user_id != actor.id and user_id not in finish_ids:
+            tell(task, user_id, "task_completed", state="已完成", sender=actor.name, now=now,
                  title=f"任务已完成：{task.title}", body=f"{actor.name}完成了最后一步，任务已完成。")
-    if task.scenario_id is None:
-        return
-    scenario = Scenario.get_or_none(Scenario.id == task.scenario_id,
-                                    Scenario.company == task.company_id)
-    for user_id in dict.fromkeys(scenario.notify_on_finish_ids if scenario else []):
-        active = User.active == True  # noqa: E712
-        if User.scoped(task.company_id).where(User.id == user_id, active).exists():
-            tell(task, user_id, "flow_finished", state="流程结束", sender=actor.name,
-                 title=f"流程结束：{task.title}", body=f"场景「{scenario.name}」的任务流程已结束。")
+    for user_id in finish_ids:
+        tell(task, user_id, "flow_finished", state="流程结束", sender=actor.name, now=now,
+             title=f"流程结束：{task.title}", body=f"场景「{scenario.name}」的任务流程已结束。")
 
 
 def transfer(actor: User, task_id: int, to_user_id: int, now: datetime) -> Task:
@@ -174,12 +177,12 @@ def transfer(actor: User, task_id: int, to_user_id: int, now: datetime) -> Task:
             raise Invalid("转办对象必须是本公司在职的成员")
         bump(task)
         move(cur, "transfer", "current", handler=target.id, activated_at=now, started_at=None,
-             original_handler=cur.original_handler_id or actor.id)
+             original_handler=cur.original_handler_id or cur.delegated_from_id or actor.id)
         add_log(task, actor, "transfer", now, seq=cur.seq, **{"from": actor.id},
                 from_name=actor.name, to=target.id, to_name=target.name)
         add_receipt(task, cur, target.id, now)
         tell(task, target.id, "task_transferred", state="已转办给你", sender=actor.name,
-             title=f"{actor.name}转办给你：{task.title}",
+             title=f"{actor.name}转办给你：{task.title}", note=cur.items or "", now=now,
              body=f"{actor.name}把任务转办给你，请处理：{cur.items or task.title}")
     return task
 
@@ -202,7 +205,8 @@ def rollback(actor: User, task_id: int, reason: str, now: datetime) -> Task:
         leaves.route_node(task, prev, now)  # its handler on leave: to the stand-in
         add_receipt(task, prev, prev.handler_id, now)
         tell(task, prev.handler_id, "task_rolled_back", state="被回退", sender=actor.name,
-             title=f"任务被回退：{task.title}", body=f"{actor.name}回退了任务，原因：{reason[:500]}")
+             title=f"任务被回退：{task.title}", body=f"{actor.name}回退了任务，原因：{reason[:500]}",
+             note=f"原因：{reason}", now=now)
     return task
 
 
@@ -220,8 +224,9 @@ def withdraw(actor: User, task_id: int, now: datetime) -> Task:
                 **{"from": cur.handler_id}, to=actor.id)
         leaves.route_node(task, prev, now, notice=True)  # its owner on leave: to the stand-in
         add_receipt(task, prev, actor.id, now)
-        tell(task, cur.handler_id, "task_withdrawn", state="已撤回", sender=actor.name,
-             title=f"任务已撤回：{task.title}", body=f"{actor.name}撤回了上一步，暂时无需处理。")
+        tell(task, cur.handler_id, "task_withdrawn", state="已撤回", sender=actor.name, now=now,
+             title=f"任务已撤回：{task.title}", body=f"{actor.name}撤回了上一步，暂时无需处理。",
+             note="暂时无需处理")
     return task
 
 
@@ -250,6 +255,7 @@ def urge(actor: User, task_id: int, now: datetime) -> Task:
             raise Conflict(CHANGED)
         waited = _waited(now - (cur.activated_at or now))
         add_log(task, actor, "urge", now, seq=cur.seq, to=cur.handler_id, waited=waited)
-        tell(task, cur.handler_id, "task_urged", state="已催办", sender=actor.name, urgent=True,
-             title=f"{actor.name}催办：{task.title}", body=f"该步骤已等待{waited}，请尽快处理。")
+        tell(task, cur.handler_id, "task_urged", state="已催办", sender=actor.name, now=now,
+             title=f"{actor.name}催办：{task.title}", body=f"该步骤已等待{waited}，请尽快处理。",
+             note=f"已等待{waited}")
     return task

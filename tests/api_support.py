@@ -1,6 +1,6 @@
 """Helpers of the /api/v1 tests: a JSON client carrying a key and an acting user, and a
-world (company "acme" from tests.factories, plus another company, a revoked key, tasks in
-every workflow state the permission matrix needs).
+world (company "acme" from tests.factories, plus another company, a revoked key, an erp and
+a read key, tasks in every workflow state the permission matrix needs).
 
     api = Api(app.test_client(), world.api_key, user=world.admin)
     api.post("/tasks", {...}).json
@@ -9,7 +9,7 @@ every workflow state the permission matrix needs).
 from dataclasses import dataclass, field
 from datetime import timedelta
 
-from store import directory, messages as message_store, projects, users, workflow
+from store import apikeys, messages as message_store, projects, scenarios, users, workflow
 from store.db import utcnow
 from store.models import Message, User
 from tests.factories import make_user, make_world
@@ -61,6 +61,8 @@ class ApiWorld:
     other_key: str
     other_admin: User
     revoked_key: str
+    erp_key: str
+    read_key: str
     ids: dict = field(default_factory=dict)
 
     @property
@@ -80,9 +82,11 @@ def build_world() -> ApiWorld:
     acme = make_world()
     other, other_key = users.create_company("other", "其他公司")
     other_admin = make_user(other.id, "oadmin", "company_admin", name="别家管理员")
-    old, revoked = directory.issue_api_key(acme.company.id, "old")
-    users.revoke_api_key(acme.company.id, old.id)
-    spare, _plain = directory.issue_api_key(acme.company.id, "spare")
+    old, revoked = apikeys.issue(acme.company.id, "old")
+    apikeys.revoke_key(acme.admin, old.id, utcnow())
+    spare, _plain = apikeys.issue(acme.company.id, "spare")
+    _erp, erp_key = apikeys.issue(acme.company.id, "erp", "erp")
+    _read, read_key = apikeys.issue(acme.company.id, "read", "read")
     admin, alice, h1, h2 = acme.admin, acme.alice, acme.h1, acme.h2
     now = utcnow()
     ids = {"dept": acme.dept.id, "project": acme.project.id, "spare_key": spare.id,
@@ -102,14 +106,20 @@ def build_world() -> ApiWorld:
     for who in PRINCIPALS:
         ids[f"task_del_{who}"] = _workflow_task(acme, admin, [alice], f"删除{who}").id
         ids[f"feedback_{who}"] = message_store.create_feedback(alice, f"反馈{who}", now=now).id
+    from tests.erp_samples import scenario_body
+    ids["scenario"] = scenarios.create_scenario(admin, scenario_body(acme, "purchase_order.amount"),
+                                                now).id
     ids["message"] = (Message.select().where(Message.user == alice.id)
                       .order_by(Message.id).first().id)
     return ApiWorld(acme=acme, other_key=other_key, other_admin=other_admin,
-                    revoked_key=revoked, ids=ids)
+                    revoked_key=revoked, erp_key=erp_key, read_key=read_key, ids=ids)
 
 
-# Who calls: (key, acting user) for each principal of the permission matrix.
-PRINCIPALS = ("nokey", "revoked", "other", "key_only", "member", "dept_admin", "company_admin")
+# Who calls: (key, acting user) for each principal of the permission matrix: refusals first,
+# then the erp and read keys (which change nothing they may not), then the admin key acting
+# for a member, a department admin and a company admin.
+PRINCIPALS = ("nokey", "revoked", "other", "key_only", "erp", "read", "read_member", "member",
+              "dept_admin", "company_admin")
 
 
 def api_for(client, world: ApiWorld, who: str) -> Api:
@@ -119,6 +129,9 @@ def api_for(client, world: ApiWorld, who: str) -> Api:
         "revoked": lambda: Api(client, world.revoked_key, acme.admin),
         "other": lambda: Api(client, world.other_key, world.other_admin),
         "key_only": lambda: Api(client, world.key),
+        "erp": lambda: Api(client, world.erp_key),
+        "read": lambda: Api(client, world.read_key),
+        "read_member": lambda: Api(client, world.read_key, acme.alice),
         "member": lambda: Api(client, world.key, acme.alice),
         "dept_admin": lambda: Api(client, world.key, acme.dadmin),
         "company_admin": lambda: Api(client, world.key, acme.admin),

@@ -16,6 +16,8 @@ import pytest
 from playwright.sync_api import expect
 from werkzeug.serving import make_server
 
+from tests.unfaked import unfaked_environment
+
 CHROMIUM = os.environ.get("TWORK_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--no-first-run"]
@@ -32,22 +34,28 @@ class LiveServer:
         return self.base + path
 
 
-def browser_environment() -> dict:
-    """Chromium's environment: ours without libfaketime (scripts/test-at.sh), which Chromium's
-    own clock and sandbox code do not survive. The server's "now" is pinned anyway."""
-    return {k: v for k, v in os.environ.items() if k != "LD_PRELOAD" and not k.startswith("FAKETIME")}
+# One Playwright and one Chromium per test process: every test module that imports the
+# `browser` fixture gets its own session-scoped instance of it, and Playwright's sync API
+# cannot run twice at once.
+_shared: dict = {}
 
 
 @pytest.fixture(scope="session")
 def browser():
     if not os.path.exists(CHROMIUM):
         pytest.skip(f"no Chromium at {CHROMIUM} (scripts/test.sh installs Debian's chromium)")
-    from playwright.sync_api import sync_playwright
-    with sync_playwright() as playwright:
-        chromium = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS,
-                                              headless=True, env=browser_environment())
-        yield chromium
-        chromium.close()
+    if not _shared:
+        from playwright.sync_api import sync_playwright
+        playwright = sync_playwright().start()
+        _shared.update(playwright=playwright, users=0, chromium=playwright.chromium.launch(
+            executable_path=CHROMIUM, args=CHROMIUM_ARGS, headless=True, env=unfaked_environment()))
+    _shared["users"] += 1
+    yield _shared["chromium"]
+    _shared["users"] -= 1
+    if not _shared["users"]:
+        _shared["chromium"].close()
+        _shared["playwright"].stop()
+        _shared.clear()
 
 
 @pytest.fixture

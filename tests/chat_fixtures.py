@@ -80,3 +80,14 @@ def talk(person: Person, steps) -> list[str]:
         assert expected in reply, f"{text!r} → {reply!r}"
         replies.append(reply)
     return replies
+
+
+def sent_fields(redis_conn, worker, wechat_mock, person: Person) -> list[dict]:
+    """Send what is queued (a real RQ worker), then the template fields `person` got through
+    the WeChat mock; the mock then forgets every delivery."""
+    from bot.queues import enqueue_created_notifications
+    enqueue_created_notifications(redis_conn)
+    worker()
+    got = [m["data"] for m in wechat_mock.sent_to(person.openid)]
+    wechat_mock.reset()
+    return got

@@ -1,47 +1,7 @@
-"""Services a test can take down and bring back: a Redis server of its own, and a TCP
-proxy in front of PostgreSQL whose connections the test cuts."""
+"""A TCP proxy in front of PostgreSQL whose connections a test cuts (a Redis server a test
+stops and restarts is tests.redis_claim.RedisServer)."""
 import socket
-import subprocess
 import threading
-import time
-
-import redis as redis_lib
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class RedisServer:
-    """`redis-server` on a free port, without persistence; stop() and start() at will."""
-
-    def __init__(self):
-        self.port = free_port()
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-        self.process = None
-
-    def start(self):
-        self.process = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        client = redis_lib.Redis(port=self.port, socket_connect_timeout=0.2)
-        deadline = time.monotonic() + 5
-        while True:
-            try:
-                client.ping()
-                return self
-            except redis_lib.ConnectionError:
-                if time.monotonic() > deadline:
-                    raise
-                time.sleep(0.02)
-
-    def stop(self):
-        if self.process is not None:
-            self.process.terminate()
-            self.process.wait(timeout=5)
-            self.process = None
 
 
 class TcpProxy:

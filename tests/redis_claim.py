@@ -13,6 +13,8 @@ import time
 
 import redis as redis_lib
 
+from tests.unfaked import unfaked_environment
+
 BASE_URL = os.environ.get("TWORK_TEST_REDIS", "redis://127.0.0.1:6379")
 CLAIM_TTL = 3600
 
@@ -63,7 +65,7 @@ class RedisServer:
             raise RuntimeError("redis-server is not installed")
         self._process = subprocess.Popen(
             [binary, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no"],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, env=unfaked_environment())
         deadline = time.monotonic() + 10
         while time.monotonic() < deadline:
             try:

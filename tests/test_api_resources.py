@@ -1,8 +1,9 @@
 """Happy paths of every /api/v1 resource, and the error format."""
 import pytest
 
-from store import users as user_store
+from store import announcements, apikeys, users as user_store
 from store.db import utcnow
+from store.errors import Refused
 from store.models import Message, Notification, User
 from tests.api_support import PLATFORM_KEY, Api, due
 from tests.factories import make_outsider, make_world
@@ -27,35 +28,58 @@ def test_platform_creates_a_company_whose_key_works(app):
     assert created.status_code == 201
     body = created.json
     assert set(body) >= {"id", "code", "api_key", "webhook_secret"} and body["code"] == "ZJ01"
-    company = Api(client, body["api_key"])
+    assert body["admin_account"] == "admin" and len(body["admin_password"]) >= 12
+    # The key is an admin key: it acts for the first admin, named by X-Twork-User.
+    unnamed = Api(client, body["api_key"]).get("/company")
+    assert unnamed.status_code == 400 and "X-Twork-User" in unnamed.json["message"]
+    company = Api(client, body["api_key"], body["admin_user_id"])
     profile = company.get("/company").json
     assert profile["webhook_secret"] == body["webhook_secret"] and profile["id"] == body["id"]
+    with app.app_context():
+        assert user_store.login("ZJ01", "admin", body["admin_password"]).role == "company_admin"
     duplicate = Api(client, PLATFORM_KEY).post("/companies", {"code": "ZJ01", "name": "again"})
-    assert duplicate.status_code == 422 and "已存在" in duplicate.json["message"]
+    assert duplicate.status_code == 409 and duplicate.json["error"] == "conflict"
+    assert "已存在" in duplicate.json["message"]
+    chosen = Api(client, PLATFORM_KEY).post("/companies", {
+        "code": "ZJ02", "name": "浙江二", "admin": {"account": "boss", "name": "老板",
+                                                  "password": "secret-77"}}).json
+    assert chosen["admin_account"] == "boss" and chosen["admin_password"] is None
     assert Api(client, PLATFORM_KEY).post("/companies", {"code": "X", "name": "x",
                                                          "timezone": "Mars/Base"}).status_code == 422
 
 
-def test_api_keys_are_listed_without_secrets_and_revocable(api, app):
-    issued = api.post("/api-keys", {"name": "ERP"})
+def test_api_keys_are_listed_without_secrets_rotated_and_revocable(api, app):
+    issued = api.post("/api-keys", {"name": "报表", "scope": "read"})
     assert issued.status_code == 201 and issued.json["api_key"].startswith(issued.json["prefix"])
-    listed = api.get("/api-keys").json["items"]
+    assert issued.json["scope"] == "read"
+    page = api.get("/api-keys").json
+    listed = page["items"]
     assert all("api_key" not in k and "key_hash" not in k for k in listed)
-    assert {k["name"] for k in listed} == {"default", "ERP"}
-    erp = Api(app.test_client(), issued.json["api_key"])
-    assert erp.get("/departments").status_code == 200
-    revoked = api.delete(f"/api-keys/{issued.json['id']}")
+    assert {(k["name"], k["scope"]) for k in listed} == {("default", "admin"), ("报表", "read")}
+    assert page["total"] == 2
+    reader = Api(app.test_client(), issued.json["api_key"])
+    assert reader.get("/departments").status_code == 200
+    rotated = api.post(f"/api-keys/{issued.json['id']}/rotate")
+    assert rotated.status_code == 201 and rotated.json["scope"] == "read"
+    assert reader.get("/departments").status_code == 401
+    reader = Api(app.test_client(), rotated.json["api_key"])
+    assert reader.get("/departments").status_code == 200
+    revoked = api.delete(f"/api-keys/{rotated.json['id']}")
     assert revoked.status_code == 200 and revoked.json["revoked_at"]
-    answer = erp.get("/departments")
+    answer = reader.get("/departments")
     assert answer.status_code == 401 and answer.json["error"] == "unauthorized"
+    assert api.post("/api-keys", {"name": "x", "scope": "root"}).status_code == 422
 
 
 def test_departments(api):
     created = api.post("/departments", {"name": "采购部"})
     assert created.status_code == 201 and created.json["name"] == "采购部"
     dept_id = created.json["id"]
-    assert api.post("/departments", {"name": "采购部"}).status_code == 422
+    duplicate = api.post("/departments", {"name": "采购部"})
+    assert duplicate.status_code == 409 and duplicate.json["error"] == "conflict"
     assert api.patch(f"/departments/{dept_id}", {"name": "采购一部"}).json["name"] == "采购一部"
+    listed = api.get("/departments?limit=1").json
+    assert listed["total"] == 2 and listed["next_offset"] == 1
     names = [d["name"] for d in api.get("/departments").json["items"]]
     assert names == ["运营部", "采购一部"]
     assert api.get("/departments/99999").status_code == 404
@@ -69,7 +93,8 @@ def test_users_create_edit_authorize_bind_deactivate(api, acme):
     user = created.json
     assert user["account"] == "wang5" and user["authorized"] is False and "password" not in user
     assert "password_hash" not in user
-    assert api.post("/users", {"account": "wang5", "name": "x", "password": "secret-9"}).status_code == 422
+    duplicate = api.post("/users", {"account": "wang5", "name": "x", "password": "secret-9"})
+    assert duplicate.status_code == 409 and duplicate.json["error"] == "conflict"
     assert api.post("/users", {"account": "x", "name": "x", "password": "123"}).status_code == 422
     patched = api.patch(f"/users/{user['id']}", {"name": "王小五", "role": "dept_admin"}).json
     assert (patched["name"], patched["role"]) == ("王小五", "dept_admin")
@@ -80,8 +105,8 @@ def test_users_create_edit_authorize_bind_deactivate(api, acme):
         bound = user_store.bind_wechat("openid-wang5", code.json["binding_code"], utcnow())
     assert bound.id == user["id"]
     assert api.get(f"/users/{user['id']}").json["wechat_bound"] is True
-    found = api.get("/users?q=王小&role=dept_admin").json["items"]
-    assert [u["id"] for u in found] == [user["id"]]
+    found = api.get("/users?q=王小&role=dept_admin").json
+    assert [u["id"] for u in found["items"]] == [user["id"]] and found["total"] == 1
     gone = api.post(f"/users/{user['id']}/deactivate").json
     assert gone["active"] is False and gone["wechat_bound"] is False
     assert [u["id"] for u in api.get("/users?active=false").json["items"]] == [user["id"]]
@@ -178,7 +203,7 @@ def test_task_edit_copy_move_comment_delete_archive(api, acme):
 def test_other_company_rows_are_404(api, acme, app):
     with app.app_context():
         outsider = make_outsider()
-        other_key = user_store.create_api_key(outsider.company_id)
+        _row, other_key = apikeys.issue(outsider.company_id)
     task = api.post("/tasks", {"project_id": acme.project.id, "title": "机密", "due_at": due(),
                                "assignee_id": acme.alice.id}).json
     theirs = Api(app.test_client(), other_key, outsider)
@@ -242,6 +267,9 @@ def test_announcements_push_to_bound_users(api, acme, app):
     with app.app_context():
         notes = list(Notification.select().where(Notification.kind == "announcement"))
     assert [n.user_id for n in notes] == [acme.alice.id]
+    with app.app_context():  # pushed once: the console's push button refuses it again
+        with pytest.raises(Refused):
+            announcements.push_announcement(acme.admin, created.json["id"])
     assert api.post("/announcements", {"kind": "ad", "title": "x"}).status_code == 422
 
 

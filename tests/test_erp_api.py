@@ -3,6 +3,7 @@ import json
 import time
 
 import pytest
+import time_machine
 
 from bot.api.erp import signature
 from bot.queues import get_queue
@@ -36,9 +37,9 @@ def push(client, world, payload, *, stamp=None, secret=None, code=None, body=Non
 
 
 def api(client, world, method, path, user=None, **kw):
-    headers = {"Authorization": f"Bearer {world.api_key}"}
-    if user is not None:
-        headers["X-Twork-User"] = str(user.id)
+    """With the company's admin key, on behalf of `user` (default: the company admin)."""
+    headers = {"Authorization": f"Bearer {world.api_key}",
+               "X-Twork-User": str((user or world.admin).id)}
     return client.open(f"/api/v1{path}", method=method, headers=headers, **kw)
 
 
@@ -266,3 +267,57 @@ def test_openapi_lists_the_erp_and_scenario_routes(client, world):
     for path in ("/api/v1/scenarios", "/api/v1/scenarios/{scenario_id}", "/api/v1/erp/events",
                  "/api/v1/erp/jobs/{job_id}", "/api/v1/erp/kinds"):
         assert path in paths, path
+
+
+# --- webhook secret rotation ---------------------------------------------------------------
+
+def test_rotated_secret_overlaps_then_only_the_new_one_signs(client, world):
+    old = world.company.webhook_secret
+    rotated = api(client, world, "POST", "/company/webhook-secret/rotate",
+                  json={"overlap_hours": 2})
+    assert rotated.status_code == 200, rotated.json
+    new = rotated.json["webhook_secret"]
+    assert new != old and rotated.json["previous_secret_valid_until"]
+    by_old = push(client, world, event("inventory.low", event_id="by-old"), secret=old)
+    by_new = push(client, world, event("inventory.low", event_id="by-new"), secret=new)
+    assert (by_old.status_code, by_new.status_code) == (200, 200)
+    assert by_old.json["results"][0]["status"] == "created"
+    with time_machine.travel(time.time() + 2 * 3600 + 60, tick=False):
+        late_old = push(client, world, event("inventory.low", event_id="late-old"), secret=old)
+        late_new = push(client, world, event("inventory.low", event_id="late-new"), secret=new)
+        assert late_old.status_code == 401 and late_old.json["error"] == "bad_signature"
+        assert late_new.status_code == 200
+        profile = api(client, world, "GET", "/company").json
+        assert profile["previous_secret_valid_until"] is None
+
+
+def test_rotation_without_overlap_and_its_limits(client, world):
+    old = world.company.webhook_secret
+    assert api(client, world, "POST", "/company/webhook-secret/rotate",
+               json={"overlap_hours": 721}).status_code == 422
+    assert api(client, world, "POST", "/company/webhook-secret/rotate",
+               user=world.alice, json={}).status_code == 403
+    assert api(client, world, "POST", "/company/webhook-secret/rotate",
+               json={"overlap_hours": 0}).status_code == 200
+    assert push(client, world, event("inventory.low"), secret=old).status_code == 401
+
+
+def test_console_sign_on_links_signed_by_the_previous_secret_work_during_the_overlap(client, world):
+    import hashlib
+    import hmac as hmac_lib
+    from datetime import timedelta
+
+    from store import accounts, apikeys
+    from store.errors import Invalid
+    old = world.company.webhook_secret
+    apikeys.rotate_webhook_secret(world.admin, NOW, timedelta(hours=1))
+
+    def link(at):
+        query = f"company=acme&account=alice&ts={int(at.timestamp())}"
+        return f"{query}&sig=" + hmac_lib.new(old.encode(), query.encode(),
+                                               hashlib.sha256).hexdigest()
+    assert accounts.sso_user(link(NOW), NOW)[0].id == world.alice.id
+    later = NOW + timedelta(hours=2)
+    with pytest.raises(Invalid) as refused:
+        accounts.sso_user(link(later), later)
+    assert refused.value.code == "sso_bad_signature"

@@ -114,6 +114,7 @@ def test_a_cleared_report_between_repeats_in_one_batch(w):
     task = Task.get()
     assert {r["task_id"] for r in results} == {task.id}
     assert task.occurrences == 3 and task.erp_data["available"] == 2 and "cleared_at" not in task.erp_data
+    assert task.title.endswith("仅2件") and "可用库存：2" in task.description  # re-rendered
     log = TaskLog.select().where(TaskLog.task == task.id).order_by(TaskLog.id)
     assert [row.action for row in log] == ["create", "erp_repeat", "erp_cleared", "erp_repeat"]
     assert [row.detail.get("occurrences") for row in log if row.action == "erp_repeat"] == [2, 3]
@@ -185,3 +186,13 @@ def test_a_document_number_too_long_for_a_task_errors_that_event_alone(w):
     assert good["status"] == "created" and Task.select().count() == 1
     assert noted["status"] == "no_match"  # recorded: only a task needs the document to fit
     assert not ErpEvent.select().where(ErpEvent.event_id == "long").exists()
+
+
+def test_new_task_notices_wait_out_quiet_hours_unless_the_task_is_urgent(w):
+    night = datetime(2026, 12, 2, 23, 0, tzinfo=SH)
+    high, urgent = erp.ingest_events(w.company.id, [event("inventory.low"), event("order.unshipped")], night)
+    held = Notification.get(Notification.task == high["task_id"])
+    at_once = Notification.get(Notification.task == urgent["task_id"])
+    assert not held.urgent and held.not_before.astimezone(SH) >= datetime(2026, 12, 3, 8, 0, tzinfo=SH)
+    assert at_once.urgent and at_once.not_before < night
+    assert held.data["note"] == "第1步" and held.data["from"] == "ERP"

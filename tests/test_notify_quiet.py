@@ -166,10 +166,11 @@ def test_delivery_report_is_recorded_by_msgid(world, wechat_mock, redis_conn, wo
     make_due_task(world, local(12, 9, 18, 0), created=local(11, 30, 9, 0), handler=world.h1)
     deliver(redis_conn, worker)
     [row] = rows(status="sent")
-    ctx = SimpleNamespace(raw={"MsgID": row.msgid, "Status": "failed:user block"})
+    now = local(12, 2, 10, 0)
+    ctx = SimpleNamespace(raw={"MsgID": row.msgid, "Status": "failed: system failed"}, now=now)
     assert record_template_delivery(ctx) is None
-    assert Notification.get_by_id(row.id).last_error == "delivery failed:user block"
-    record_template_delivery(SimpleNamespace(raw={"MsgID": row.msgid, "Status": "success"}))
+    assert Notification.get_by_id(row.id).last_error == "delivery failed: system failed"
+    record_template_delivery(SimpleNamespace(raw={"MsgID": row.msgid, "Status": "success"}, now=now))
     assert Notification.get_by_id(row.id).last_error is None
-    assert record_template_delivery(SimpleNamespace(raw={})) is None
-    assert reminders.record_delivery("999", "success") is False
+    assert record_template_delivery(SimpleNamespace(raw={}, now=now)) is None
+    assert reminders.record_delivery("999", "success", now) is False

@@ -107,7 +107,11 @@ def test_user_administration_is_refused_alike_through_the_api(world, client):
         assert (answer.status_code, answer.json["message"]) == (403, users.ADMINS_ONLY), path
     assert User.get_by_id(world.alice.id).role == "member"
     assert api(client, world, world.admin).post("/departments", {"name": "采购部"}).status_code == 201
-    assert api(client, world).patch(f"/users/{world.h3.id}", {"name": "李三三"}).status_code == 200
+    unnamed = api(client, world).patch(f"/users/{world.h3.id}", {"name": "李三三"})
+    assert unnamed.status_code == 400 and unnamed.json["error"] == "user_required"
+    assert User.get_by_id(world.h3.id).name != "李三三"  # an admin key alone changes nothing
+    assert api(client, world, world.admin).patch(f"/users/{world.h3.id}",
+                                                 {"name": "李三三"}).status_code == 200
     moved = api(client, world, world.admin).patch(f"/users/{world.h3.id}",
                                                   {"department_id": world.dept.id})
     assert moved.status_code == 200 and moved.json["department_id"] == world.dept.id

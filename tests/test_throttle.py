@@ -177,8 +177,11 @@ def test_forty_concurrent_wrong_codes_check_exactly_five(app, world, redis_conn,
     assert queries(caplog, "SELECT", '"code_hash" = ?') == throttle.rule("bind").amount
     # "N tries left" is read after the count, so under a storm it is approximate; the
     # number of codes actually checked is not
-    told = {texts.BIND_FAILED.format(left=n) for n in (4, 3, 2, 1)} | {texts.BIND_LOCKED}
-    assert set(replies) <= told and replies.count(texts.BIND_LOCKED) >= CONCURRENT - 5
+    # approximate too, and on a loaded machine some of one user's 40 messages outwait the
+    # per-user lock and are told to resend: nothing done for them either
+    refused = {texts.BIND_LOCKED, texts.BUSY}
+    told = {texts.BIND_FAILED.format(left=n) for n in (4, 3, 2, 1)} | refused
+    assert set(replies) <= told and sum(r not in refused for r in replies) <= 5
     assert_every_key_expires(redis_conn, 3600)
 
 

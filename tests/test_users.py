@@ -1,10 +1,10 @@
-"""Companies, API keys, users, passwords, login, binding codes and WeChat bindings (SPEC §1)."""
+"""Companies, API keys (store.apikeys), users, passwords, login, binding codes and WeChat bindings (SPEC §1)."""
 from datetime import timedelta
 
 import pytest
 
-from store import directory, projects, users
-from store.errors import Forbidden, Invalid, NotFound, Refused
+from store import apikeys, directory, projects, users
+from store.errors import Conflict, Forbidden, Invalid, NotFound, Refused
 from store.models import ApiKey, BindingCode, Project, Template, User, WeChatBinding
 from tests.factories import NOW, PASSWORD, make_outsider, make_user, make_world
 
@@ -15,10 +15,10 @@ def test_company_gets_builtin_templates_erp_project_and_working_key(any_db):
                                                                 ("工作流空模板", "empty")}
     assert projects.erp_project(company.id).name == "ERP通知"
     assert Project.get().kind == "erp"
-    assert users.company_for_api_key(key).id == company.id
+    assert apikeys.company_for_key(key).id == company.id
     assert not ApiKey.select().where(ApiKey.key_hash == key).exists()  # only the hash is kept
-    assert ApiKey.get().prefix == key[:10]
-    with pytest.raises(Invalid):
+    assert ApiKey.get().prefix == key[:10] and ApiKey.get().scope == "admin"
+    with pytest.raises(Conflict):
         users.create_company("acme", "重复")
     with pytest.raises(Invalid, match="时区"):
         users.create_company("bb", "乙", timezone="Mars/Base")
@@ -30,14 +30,31 @@ def test_company_gets_builtin_templates_erp_project_and_working_key(any_db):
 def test_revoked_or_unknown_api_key_finds_no_company(any_db):
     company, key = users.create_company("acme", "甲公司")
     other, _ = users.create_company("other", "乙公司")
-    second = users.create_api_key(company.id, "erp")
-    row = ApiKey.get(ApiKey.name == "erp")
+    admin = make_user(company.id, "admin", "company_admin")
+    member = make_user(company.id, "m1")
+    row, second = apikeys.create_key(admin, "erp", "erp")
     with pytest.raises(NotFound):
-        users.revoke_api_key(other.id, row.id)  # another company cannot revoke it
-    users.revoke_api_key(company.id, row.id, NOW)
-    assert users.company_for_api_key(second) is None
-    assert users.company_for_api_key(key).id == company.id
-    assert users.company_for_api_key("tw_guess") is None and users.company_for_api_key("") is None
+        apikeys.revoke_key(make_user(other.id, "oadmin", "company_admin"), row.id, NOW)
+    with pytest.raises(Forbidden):
+        apikeys.revoke_key(member, row.id, NOW)
+    assert apikeys.find_key(second).scope == "erp"
+    apikeys.revoke_key(admin, row.id, NOW)
+    assert apikeys.company_for_key(second) is None
+    assert apikeys.company_for_key(key).id == company.id
+    assert apikeys.company_for_key("tw_guess") is None and apikeys.company_for_key("") is None
+
+
+def test_rotating_a_key_replaces_it_with_one_of_the_same_scope(any_db):
+    company, _ = users.create_company("acme", "甲公司")
+    admin = make_user(company.id, "admin", "company_admin")
+    old, old_plain = apikeys.create_key(admin, "报表", "read")
+    new, new_plain = apikeys.rotate_key(admin, old.id, NOW)
+    assert apikeys.find_key(old_plain) is None
+    assert (new.name, new.scope) == ("报表", "read") and apikeys.find_key(new_plain).id == new.id
+    with pytest.raises(Refused):
+        apikeys.rotate_key(admin, old.id, NOW)
+    with pytest.raises(Invalid, match="权限"):
+        apikeys.create_key(admin, "x", "root")
 
 
 def test_password_is_stored_as_scrypt_hash_and_login_needs_authorisation(any_db):
@@ -62,7 +79,7 @@ def test_user_validation_role_account_department(any_db):
     other, _ = users.create_company("other", "乙公司")
     foreign_dept = directory.create_department(users.operator(other.id), "外部")
     make_user(company.id, "li")
-    with pytest.raises(Invalid, match="已存在"):
+    with pytest.raises(Conflict, match="已存在"):
         make_user(company.id, "li")
     with pytest.raises(Invalid, match="角色"):
         make_user(company.id, "wang", role="boss")
@@ -71,7 +88,7 @@ def test_user_validation_role_account_department(any_db):
     with pytest.raises(Invalid, match="密码"):
         users.create_user(users.operator(company.id), "qian", "钱", "123")
     assert make_user(other.id, "li").company_id == other.id  # accounts are per company
-    with pytest.raises(Invalid, match="已存在"):
+    with pytest.raises(Conflict, match="已存在"):
         directory.create_department(users.operator(other.id), "外部")
 
 
@@ -151,12 +168,12 @@ def test_get_and_update_user_are_company_scoped(any_db):
 def test_project_names_are_unique_in_a_company(any_db):
     # chat picks a project by name (新建 ... #采购项目): two of one name could never be picked
     w = make_world()
-    with pytest.raises(Invalid, match="已存在"):
+    with pytest.raises(Conflict, match="已存在"):
         projects.create_project(w.admin, " 运营项目 ")
-    with pytest.raises(Invalid, match="已存在"):
+    with pytest.raises(Conflict, match="已存在"):
         projects.create_project(w.admin, "ERP通知")
     second = projects.create_project(w.admin, "采购项目")
-    with pytest.raises(Invalid, match="已存在"):
+    with pytest.raises(Conflict, match="已存在"):
         projects.rename_project(w.admin, second.id, "运营项目")
     assert projects.rename_project(w.admin, second.id, "采购项目").name == "采购项目"
     assert [p.name for p in projects.list_projects(w.admin)].count("运营项目") == 1

@@ -10,7 +10,7 @@ from handlers import texts
 from store.models import Notification
 from tests.chat_fixtures import chat, clock, world  # noqa: F401
 from tests.conftest import make_app
-from tests.outage_support import RedisServer
+from tests.redis_claim import RedisServer
 from tests.webhook_support import install
 
 BUDGET = 1.5  # seconds per push; WeChat allows 5

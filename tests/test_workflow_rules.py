@@ -120,7 +120,7 @@ def test_handler_completes_nodes_then_task_done_and_creator_watchers_told(any_db
     assert _nodes(task.id) == [("done", w.h1.id), ("active", w.h2.id)]
     note = _notes(w.h2, "task_received")[0]
     assert note.data == {"task": f"#{task.number} 核对PO123到货", "due": "12-02 10:00",
-                         "from": "张一", "state": "待处理"}
+                         "from": "张一", "state": "待处理", "note": "第2步"}
     assert TaskReceipt.select().where(TaskReceipt.user == w.h2.id).count() == 1
     workflow.complete(w.h2, task.id, NOW + timedelta(hours=1))
     done = Task.get_by_id(task.id)
@@ -211,7 +211,9 @@ def test_urge_once_per_hour_and_says_when(any_db):
     later = NOW + timedelta(hours=2, minutes=35)
     workflow.urge(w.h1, task.id, later)
     note = _notes(w.h2, "task_urged")[0]
-    assert note.data["state"] == "已催办" and "2小时35分钟" in note.message.body and note.urgent
+    assert note.data["state"] == "已催办" and "2小时35分钟" in note.message.body
+    # The waiting time is in the template too; an urge of a normal task respects quiet hours.
+    assert note.data["note"] == "已等待2小时35分钟" and not note.urgent
     before = snapshot(task.id)
     with pytest.raises(Refused, match="1小时内已催办过，可在 13:35 后再催办"):
         workflow.urge(w.h1, task.id, later + timedelta(minutes=59))

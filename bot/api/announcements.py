@@ -5,9 +5,13 @@ from typing import Literal
 from flask import g
 from pydantic import Field
 
-from bot.api.core import (COMPANY, ApiModel, OutModel, Page, Str, iso, now, page_of, paginate,
-                          route)
-from store import broadcasts, messages as message_store
+from bot.api.core import (COMPANY, ApiModel, OutModel, Page, Resource, Str, access, actor, iso,
+                          now, page_of, paginate)
+from store import announcements, messages as message_store
+from store.db import db
+
+bp = Resource("announcements", __name__)
+
 
 ADMIN = ("company_admin",)
 
@@ -37,8 +41,8 @@ def announcement_out(item) -> dict:
             "platform_wide": item.company_id is None, "published_at": iso(item.published_at)}
 
 
-@route("GET", "/announcements", auth=COMPANY, query=Page, response=page_of(AnnouncementOut),
-       tag="announcements")
+@bp.get("/announcements", responses={200: page_of(AnnouncementOut)})
+@access(COMPANY)
 def list_announcements(query: Page):
     """The company's and the platform's announcements, newest first"""
     def fetch(limit, offset):
@@ -46,11 +50,12 @@ def list_announcements(query: Page):
     return paginate(fetch, query, announcement_out)
 
 
-@route("POST", "/announcements", auth=COMPANY, roles=ADMIN, body=AnnouncementIn,
-       response=AnnouncementCreated, status=201, tag="announcements")
+@bp.post("/announcements", responses={201: AnnouncementCreated})
+@access(COMPANY, roles=ADMIN)
 def create_announcement(body: AnnouncementIn):
     """Publish an announcement for the company; `push: true` queues it to every bound user"""
-    at = now()
-    item = message_store.create_announcement(g.company.id, body.kind, body.title, body.body, now=at)
-    pushed = broadcasts.push_announcement(g.company.id, item, at) if body.push else 0
-    return {**announcement_out(item), "pushed": pushed}
+    at, admin = now(), actor()
+    with db.atomic():  # the same publication and once-only push as the console's
+        item = announcements.create(admin, body.kind, body.title, body.body, publish=True, now=at)
+        pushed = announcements.push_announcement(admin, item.id, now=at) if body.push else 0
+    return {**announcement_out(item), "pushed": pushed}, 201

@@ -1,8 +1,17 @@
 """Departments of the company."""
 from flask import g
 
-from bot.api.core import COMPANY, ApiModel, OutModel, Page, Str, actor, page_of, paginate, route
+from pydantic import BaseModel
+
+from bot.api.core import (COMPANY, ApiModel, OutModel, Page, PathId, Resource, Str, access, actor,
+                          page_of, paginate)
 from store import directory
+
+bp = Resource("departments", __name__)
+
+
+class DepartmentIdPath(BaseModel):
+    department_id: PathId
 
 
 class DepartmentIn(ApiModel):
@@ -20,30 +29,30 @@ def department_out(department) -> dict:
             "member_count": directory.member_count(g.company.id, department.id)}
 
 
-@route("POST", "/departments", auth=COMPANY, body=DepartmentIn,
-       response=DepartmentOut, status=201, tag="departments")
+@bp.post("/departments", responses={201: DepartmentOut})
+@access(COMPANY)
 def create_department(body: DepartmentIn):
     """Create a department"""
-    return department_out(directory.create_department(actor(), body.name))
+    return department_out(directory.create_department(actor(), body.name)), 201
 
 
-@route("GET", "/departments", auth=COMPANY, query=Page, response=page_of(DepartmentOut),
-       tag="departments")
+@bp.get("/departments", responses={200: page_of(DepartmentOut)})
+@access(COMPANY)
 def list_departments(query: Page):
     """The company's departments"""
     return paginate(lambda limit, offset: directory.list_departments(g.company.id, limit, offset),
-                    query, department_out)
+                    query, department_out, total=directory.count_departments(g.company.id))
 
 
-@route("GET", "/departments/<id:department_id>", auth=COMPANY, response=DepartmentOut,
-       tag="departments")
-def get_department(department_id: int):
+@bp.get("/departments/<id:department_id>", responses={200: DepartmentOut})
+@access(COMPANY)
+def get_department(path: DepartmentIdPath):
     """One department"""
-    return department_out(directory.get_department(g.company.id, department_id))
+    return department_out(directory.get_department(g.company.id, path.department_id))
 
 
-@route("PATCH", "/departments/<id:department_id>", auth=COMPANY, body=DepartmentIn,
-       response=DepartmentOut, tag="departments")
-def rename_department(department_id: int, body: DepartmentIn):
+@bp.patch("/departments/<id:department_id>", responses={200: DepartmentOut})
+@access(COMPANY)
+def rename_department(path: DepartmentIdPath, body: DepartmentIn):
     """Rename a department"""
-    return department_out(directory.rename_department(actor(), department_id, body.name))
+    return department_out(directory.rename_department(actor(), path.department_id, body.name))

@@ -21,16 +21,23 @@ import time
 import uuid
 
 from flask import current_app, g, request
-from pydantic import Field
+from pydantic import BaseModel, Field
 from rq.exceptions import NoSuchJobError
 from rq.job import Job
 
-from bot.api.core import COMPANY, PUBLIC, ApiError, ApiModel, Id, OutModel, actor, now, route
+from bot.api.core import (COMPANY, PUBLIC, ApiError, ApiModel, Id, OutModel, Resource, Str, access,
+                          actor, company_key, now)
 from bot.queues import INGEST_BATCH, get_queue
-from store import erp, users as user_store
+from store import apikeys, erp
 from store.conditions import OPS, OPS_BY_TYPE
 from store.erp_kinds import KINDS
 from store.models import Company
+
+bp = Resource("erp", __name__)
+
+
+class JobIdPath(BaseModel):
+    job_id: Str(100)
 
 log = logging.getLogger(__name__)
 
@@ -63,8 +70,8 @@ def _signed_company(body: bytes) -> Company:
         raise ApiError(401, "stale_timestamp", f"时间戳与服务器时间相差超过 {skew} 秒，请求已拒绝")
     company = Company.get_or_none(Company.code == code)
     # Compared even for an unknown company, so that the answer's timing does not tell.
-    secret = company.webhook_secret if company else "no-such-company"
-    if not hmac.compare_digest(signature(secret, stamp, body).encode(), given.encode()) or not company:
+    signer = company or Company(webhook_secret="no-such-company")
+    if not apikeys.signed_by(signer, stamp.encode() + b"." + body, given, now()) or not company:
         raise ApiError(401, "bad_signature", BAD_SIGNATURE)
     return company
 
@@ -113,6 +120,18 @@ class EventsOut(OutModel):
     counts: dict[str, int]
 
 
+class JobQueuedOut(OutModel):
+    job_id: str
+    status: str
+    events: int
+    poll: str
+
+
+class JobOut(OutModel):
+    job_id: str
+    status: str = Field(description="queued | started | finished | failed ...; results once finished")
+
+
 def _enqueue(company: Company, events: list, received_at) -> Job | None:
     try:
         queue = get_queue(current_app.extensions["twork.redis"], "default")
@@ -125,8 +144,9 @@ def _enqueue(company: Company, events: list, received_at) -> Job | None:
         return None
 
 
-@route("POST", "/erp/events", auth=PUBLIC, response=EventsOut, tag="erp", raw_body=True,
-       summary="Push ERP events (signed with the company's webhook secret)")
+@bp.post("/erp/events", responses={200: EventsOut, 202: JobQueuedOut},
+         summary="Push ERP events (signed with the company's webhook secret)")
+@access(PUBLIC, raw_body=True)
 def receive_events():
     """Body: one event `{id, kind, occurred_at, data}` or `{"events": [...]}` (≤ 500, ≤ 1 MiB).
     Headers X-Twork-Company, X-Twork-Timestamp, X-Twork-Signature (see the module doc).
@@ -162,17 +182,18 @@ def receive_events():
     return answer
 
 
-@route("GET", "/erp/jobs/<job_id>", auth=PUBLIC, tag="erp",
-       summary="A queued ERP batch: its state, and the results once done")
-def get_job(job_id: str):
+@bp.get("/erp/jobs/<job_id>", responses={200: JobOut},
+        summary="A queued ERP batch: its state, and the results once done")
+@access(PUBLIC)
+def get_job(path: JobIdPath):
     """Authenticated by the company's API key (Bearer) or signed like the events (empty body)."""
     company = _poll_company()
     g.company = company
     missing = ApiError(404, "not_found", "任务批次不存在或已过期")
-    if not _JOB_ID.fullmatch(job_id):
+    if not _JOB_ID.fullmatch(path.job_id):
         raise missing
     try:
-        job = Job.fetch(job_id, connection=current_app.extensions["twork.redis"])
+        job = Job.fetch(path.job_id, connection=current_app.extensions["twork.redis"])
     except NoSuchJobError:
         raise missing from None
     if job.meta.get("company_id") != company.id:
@@ -188,13 +209,11 @@ def get_job(job_id: str):
 
 
 def _poll_company() -> Company:
-    header = request.headers.get("Authorization", "")
-    scheme, _, token = header.partition(" ")
-    if scheme.lower() == "bearer" and token.strip():
-        company = user_store.company_for_api_key(token.strip())
-        if company is None:
-            raise ApiError(401, "unauthorized", "API 密钥无效或已吊销")
-        return company
+    """A key of any scope (Bearer), or signed like the events with an empty body."""
+    if request.headers.get("Authorization", "").strip():
+        key = company_key()
+        g.api_key = key
+        return key.company
     return _signed_company(b"")
 
 
@@ -205,7 +224,8 @@ class KindsOut(OutModel):
     operators: dict[str, list[str]]
 
 
-@route("GET", "/erp/kinds", auth=COMPANY, response=KindsOut, tag="erp")
+@bp.get("/erp/kinds", responses={200: KindsOut})
+@access(COMPANY, erp=True)
 def list_kinds():
     """The ERP event kinds: their fields, types and document fields, and the operators per type"""
     return {"kinds": [kind.to_dict() for kind in KINDS.values()],
@@ -221,8 +241,8 @@ class ArchivedOut(OutModel):
     count: int
 
 
-@route("POST", "/erp/archive_finished", auth=COMPANY, body=ArchiveIn, response=ArchivedOut,
-       tag="erp")
+@bp.post("/erp/archive_finished", responses={200: ArchivedOut})
+@access(COMPANY)
 def archive_finished(body: ArchiveIn):
     """Archive every finished task of ERP通知 (or of the project given); admins"""
     ids = erp.archive_finished(actor(), body.project_id, now())

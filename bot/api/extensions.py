@@ -10,11 +10,19 @@ The rules are store.extensions' and store.late's; refusals come back as 403/409/
 """
 from typing import Literal
 
-from pydantic import Field
+from pydantic import BaseModel, Field
 
-from bot.api.core import USER, ApiModel, OutModel, Page, Str, Time, actor, iso, now, page_of, paginate, route
-from bot.api.tasks import TaskOut, detail
+from bot.api.core import (USER, ApiModel, OutModel, Page, PathId, Resource, Str, Time, access,
+                          actor, iso, now, page_of, paginate)
+from bot.api.tasks import TaskIdPath, TaskOut, detail
 from store import extensions as extension_store, late as late_store
+
+bp = Resource("extensions", __name__)
+
+
+class TaskIdExtensionIdPath(BaseModel):
+    task_id: PathId
+    extension_id: PathId
 
 Status = Literal["pending", "approved", "refused"]
 LateReason = Literal["supplier", "stock", "customs", "internal"]
@@ -58,39 +66,39 @@ def one(extension) -> dict:
     return render(extension_store.describe([extension])[0])
 
 
-@route("GET", "/tasks/<id:task_id>/extensions", auth=USER, query=Page,
-       response=page_of(ExtensionOut), tag="extensions")
-def list_extensions(task_id: int, query: Page):
+@bp.get("/tasks/<id:task_id>/extensions", responses={200: page_of(ExtensionOut)})
+@access(USER)
+def list_extensions(path: TaskIdPath, query: Page):
     """The task's deadline-extension requests, oldest first"""
-    rows = extension_store.describe(extension_store.list_extensions(actor(), task_id))
+    rows = extension_store.describe(extension_store.list_extensions(actor(), path.task_id))
     return paginate(lambda limit, offset: rows[offset:offset + limit], query, render)
 
 
-@route("POST", "/tasks/<id:task_id>/extensions", auth=USER, body=ExtensionIn,
-       response=ExtensionOut, status=201, tag="extensions")
-def request_extension(task_id: int, body: ExtensionIn):
+@bp.post("/tasks/<id:task_id>/extensions", responses={201: ExtensionOut})
+@access(USER)
+def request_extension(path: TaskIdPath, body: ExtensionIn):
     """延期 — the current handler asks for a later deadline (approved at once for the creator)"""
-    return one(extension_store.request_extension(actor(), task_id, body.due_at, body.reason, now()))
+    return one(extension_store.request_extension(actor(), path.task_id, body.due_at, body.reason, now())), 201
 
 
-@route("POST", "/tasks/<id:task_id>/extensions/<id:extension_id>/approve", auth=USER,
-       response=ExtensionOut, tag="extensions")
-def approve_extension(task_id: int, extension_id: int):
+@bp.post("/tasks/<id:task_id>/extensions/<id:extension_id>/approve", responses={200: ExtensionOut})
+@access(USER)
+def approve_extension(path: TaskIdExtensionIdPath):
     """同意延期 — the task's creator approves; the task's due_at becomes the new deadline"""
-    return one(extension_store.approve_extension(actor(), task_id, now(), extension_id))
+    return one(extension_store.approve_extension(actor(), path.task_id, now(), path.extension_id))
 
 
-@route("POST", "/tasks/<id:task_id>/extensions/<id:extension_id>/refuse", auth=USER,
-       body=RefuseIn, response=ExtensionOut, tag="extensions")
-def refuse_extension(task_id: int, extension_id: int, body: RefuseIn):
+@bp.post("/tasks/<id:task_id>/extensions/<id:extension_id>/refuse", responses={200: ExtensionOut})
+@access(USER)
+def refuse_extension(path: TaskIdExtensionIdPath, body: RefuseIn):
     """拒绝延期 — the task's creator refuses, optionally with a reason"""
-    return one(extension_store.refuse_extension(actor(), task_id, now(), body.reason or "",
-                                                extension_id))
+    return one(extension_store.refuse_extension(actor(), path.task_id, now(), body.reason or "",
+                                                path.extension_id))
 
 
-@route("POST", "/tasks/<id:task_id>/late_reason", auth=USER, body=LateReasonIn,
-       response=TaskOut, tag="extensions")
-def set_late_reason(task_id: int, body: LateReasonIn):
+@bp.post("/tasks/<id:task_id>/late_reason", responses={200: TaskOut})
+@access(USER)
+def set_late_reason(path: TaskIdPath, body: LateReasonIn):
     """延误原因 — why a node completed after the deadline was late (its completer)"""
-    late_store.set_late_reason(actor(), task_id, body.seq, body.reason, now())
-    return detail(task_id)
+    late_store.set_late_reason(actor(), path.task_id, body.seq, body.reason, now())
+    return detail(path.task_id)

@@ -3,10 +3,17 @@
 from typing import Literal
 
 from flask import g
+from pydantic import BaseModel
 
-from bot.api.core import (COMPANY, USER, ApiModel, OutModel, Page, Str, iso, now, page_of,
-                          paginate, require_user, route, slice_fetch)
+from bot.api.core import (COMPANY, USER, ApiModel, OutModel, Page, PathId, Resource, Str, access,
+                          iso, now, page_of, paginate_list, require_user)
 from store import messages as message_store
+
+bp = Resource("feedback", __name__)
+
+
+class FeedbackIdPath(BaseModel):
+    feedback_id: PathId
 
 ADMIN = ("company_admin",)
 
@@ -39,37 +46,37 @@ def feedback_out(item) -> dict:
             "replied_at": iso(item.replied_at)}
 
 
-@route("POST", "/feedback", auth=USER, body=FeedbackIn, response=FeedbackOut, status=201,
-       tag="feedback")
+@bp.post("/feedback", responses={201: FeedbackOut})
+@access(USER)
 def create_feedback(body: FeedbackIn):
     """Send feedback as the acting user"""
-    return feedback_out(message_store.create_feedback(require_user(), body.body, now=now()))
+    return feedback_out(message_store.create_feedback(require_user(), body.body, now=now())), 201
 
 
-@route("GET", "/feedback", auth=COMPANY, roles=ADMIN, query=FeedbackQuery,
-       response=page_of(FeedbackOut), tag="feedback")
+@bp.get("/feedback", responses={200: page_of(FeedbackOut)})
+@access(COMPANY, roles=ADMIN)
 def list_feedback(query: FeedbackQuery):
     """The company's feedback, newest first"""
     rows = message_store.list_feedback(g.company.id, query.status)
-    return paginate(slice_fetch(rows), query, feedback_out)
+    return paginate_list(rows, query, feedback_out)
 
 
-@route("GET", "/feedback/<id:feedback_id>", auth=COMPANY, roles=ADMIN, response=FeedbackOut,
-       tag="feedback")
-def get_feedback(feedback_id: int):
+@bp.get("/feedback/<id:feedback_id>", responses={200: FeedbackOut})
+@access(COMPANY, roles=ADMIN)
+def get_feedback(path: FeedbackIdPath):
     """One feedback"""
-    return feedback_out(message_store.get_feedback(g.company.id, feedback_id))
+    return feedback_out(message_store.get_feedback(g.company.id, path.feedback_id))
 
 
-@route("POST", "/feedback/<id:feedback_id>/reply", auth=COMPANY, roles=ADMIN, body=ReplyIn,
-       response=FeedbackOut, tag="feedback")
-def reply_feedback(feedback_id: int, body: ReplyIn):
+@bp.post("/feedback/<id:feedback_id>/reply", responses={200: FeedbackOut})
+@access(COMPANY, roles=ADMIN)
+def reply_feedback(path: FeedbackIdPath, body: ReplyIn):
     """Reply to a feedback once (409 when already replied or closed)"""
-    return feedback_out(message_store.reply_feedback(g.company.id, feedback_id, body.reply, now()))
+    return feedback_out(message_store.reply_feedback(g.company.id, path.feedback_id, body.reply, now()))
 
 
-@route("POST", "/feedback/<id:feedback_id>/close", auth=COMPANY, roles=ADMIN,
-       response=FeedbackOut, tag="feedback")
-def close_feedback(feedback_id: int):
+@bp.post("/feedback/<id:feedback_id>/close", responses={200: FeedbackOut})
+@access(COMPANY, roles=ADMIN)
+def close_feedback(path: FeedbackIdPath):
     """Close a feedback"""
-    return feedback_out(message_store.close_feedback(g.company.id, feedback_id))
+    return feedback_out(message_store.close_feedback(g.company.id, path.feedback_id))

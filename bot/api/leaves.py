@@ -3,11 +3,17 @@ list one's leaves (and those one stands in for), cancel (销假). The rules are 
 from datetime import date
 from typing import Literal
 
-from pydantic import Field
+from pydantic import BaseModel, Field
 
-from bot.api.core import (USER, ApiModel, Id, OutModel, Page, now, page_of, paginate,
-                          require_user, route)
+from bot.api.core import (USER, ApiModel, Id, OutModel, Page, PathId, Resource, access, now,
+                          page_of, paginate, require_user)
 from store import leaves as leave_store
+
+bp = Resource("leaves", __name__)
+
+
+class LeaveIdPath(BaseModel):
+    leave_id: PathId
 
 
 class LeaveIn(ApiModel):
@@ -31,15 +37,17 @@ class LeaveOut(OutModel):
     ended_at: str | None
 
 
-@route("POST", "/leaves", auth=USER, body=LeaveIn, response=LeaveOut, status=201, tag="leaves")
+@bp.post("/leaves", responses={201: LeaveOut})
+@access(USER)
 def create_leave(body: LeaveIn):
     """Request a leave: my nodes go to the stand-in for the period (at once if it starts today)"""
     leave = leave_store.create_leave(require_user(), body.starts_on, body.ends_on,
                                      body.delegate_id, now())
-    return leave_store.leave_dict(leave)
+    return leave_store.leave_dict(leave), 201
 
 
-@route("GET", "/leaves", auth=USER, query=Page, response=page_of(LeaveOut), tag="leaves")
+@bp.get("/leaves", responses={200: page_of(LeaveOut)})
+@access(USER)
 def list_leaves(query: Page):
     """My leaves and the ones I stand in for: current and coming first, then past ones"""
     user = require_user()
@@ -47,13 +55,15 @@ def list_leaves(query: Page):
                     leave_store.leave_dict)
 
 
-@route("GET", "/leaves/<id:leave_id>", auth=USER, response=LeaveOut, tag="leaves")
-def get_leave(leave_id: int):
+@bp.get("/leaves/<id:leave_id>", responses={200: LeaveOut})
+@access(USER)
+def get_leave(path: LeaveIdPath):
     """One leave: mine, one I stand in for, or any of the company for a company admin"""
-    return leave_store.leave_dict(leave_store.get_leave(require_user(), leave_id))
+    return leave_store.leave_dict(leave_store.get_leave(require_user(), path.leave_id))
 
 
-@route("POST", "/leaves/<id:leave_id>/cancel", auth=USER, response=LeaveOut, tag="leaves")
-def cancel_leave(leave_id: int):
+@bp.post("/leaves/<id:leave_id>/cancel", responses={200: LeaveOut})
+@access(USER)
+def cancel_leave(path: LeaveIdPath):
     """Cancel a leave (销假): ends it now; the nodes not done go back to their owner"""
-    return leave_store.leave_dict(leave_store.cancel_leave(require_user(), leave_id, now()))
+    return leave_store.leave_dict(leave_store.cancel_leave(require_user(), path.leave_id, now()))

@@ -1,9 +1,15 @@
 """The acting user's messages (消息): list, read marks, 待处理 pending marks."""
-from pydantic import Field
+from pydantic import BaseModel, Field
 
-from bot.api.core import (USER, ApiModel, IdList, OutModel, Page, iso, now, page_of, paginate,
-                          require_user, route, slice_fetch)
+from bot.api.core import (USER, ApiModel, IdList, OutModel, Page, PathId, Resource, access, iso,
+                          now, page_of, paginate, require_user)
 from store import messages as message_store
+
+bp = Resource("messages", __name__)
+
+
+class MessageIdPath(BaseModel):
+    message_id: PathId
 
 
 class MessageQuery(Page):
@@ -42,13 +48,16 @@ def message_out(message) -> dict:
             "created_at": iso(message.created_at)}
 
 
-@route("GET", "/messages", auth=USER, query=MessageQuery, response=page_of(MessageOut),
-       tag="messages")
+@bp.get("/messages", responses={200: page_of(MessageOut)})
+@access(USER)
 def list_messages(query: MessageQuery):
     """My messages, unread first (or only the pending ones)"""
     user = require_user()
     if query.pending:
-        fetch = slice_fetch(message_store.list_pending(user, limit=query.offset + query.limit + 1))
+        pending = message_store.list_pending(user, limit=query.offset + query.limit + 1)
+
+        def fetch(limit, offset):
+            return pending[offset:offset + limit]
     else:
         def fetch(limit, offset):
             return message_store.list_messages(user, limit=limit, offset=offset)
@@ -57,23 +66,25 @@ def list_messages(query: MessageQuery):
     return result
 
 
-@route("GET", "/messages/<id:message_id>", auth=USER, response=MessageOut, tag="messages")
-def get_message(message_id: int):
+@bp.get("/messages/<id:message_id>", responses={200: MessageOut})
+@access(USER)
+def get_message(path: MessageIdPath):
     """One of my messages"""
-    return message_out(message_store.get_message(require_user(), message_id))
+    return message_out(message_store.get_message(require_user(), path.message_id))
 
 
-@route("POST", "/messages/<id:message_id>/read", auth=USER, response=MessageOut,
-       tag="messages")
-def read_message(message_id: int):
+@bp.post("/messages/<id:message_id>/read", responses={200: MessageOut})
+@access(USER)
+def read_message(path: MessageIdPath):
     """Mark one message read"""
     user = require_user()
-    message_store.get_message(user, message_id)
-    message_store.mark_read(user, [message_id], now=now())
-    return message_out(message_store.get_message(user, message_id))
+    message_store.get_message(user, path.message_id)
+    message_store.mark_read(user, [path.message_id], now=now())
+    return message_out(message_store.get_message(user, path.message_id))
 
 
-@route("POST", "/messages/read", auth=USER, body=ReadIn, response=ReadOut, tag="messages")
+@bp.post("/messages/read", responses={200: ReadOut})
+@access(USER)
 def read_messages(body: ReadIn):
     """Mark several (ids) or all (all=true) of my messages read"""
     user = require_user()
@@ -84,15 +95,15 @@ def read_messages(body: ReadIn):
     return {"updated": updated, "unread": message_store.count_unread(user)}
 
 
-@route("POST", "/messages/<id:message_id>/pending", auth=USER, body=PendingIn,
-       response=MessageOut, tag="messages")
-def mark_pending(message_id: int, body: PendingIn):
+@bp.post("/messages/<id:message_id>/pending", responses={200: MessageOut})
+@access(USER)
+def mark_pending(path: MessageIdPath, body: PendingIn):
     """Mark a message 待处理 (or unmark with {"pending": false})"""
-    return message_out(message_store.set_pending(require_user(), message_id, body.pending))
+    return message_out(message_store.set_pending(require_user(), path.message_id, body.pending))
 
 
-@route("DELETE", "/messages/<id:message_id>/pending", auth=USER, response=MessageOut,
-       tag="messages")
-def unmark_pending(message_id: int):
+@bp.delete("/messages/<id:message_id>/pending", responses={200: MessageOut})
+@access(USER)
+def unmark_pending(path: MessageIdPath):
     """Unmark a message 待处理"""
-    return message_out(message_store.set_pending(require_user(), message_id, False))
+    return message_out(message_store.set_pending(require_user(), path.message_id, False))

@@ -1,10 +1,26 @@
 """Projects: create, list, rename, members, business types, archive / restore.
 Every call is made by the acting user (X-Twork-User) under store.projects' rules."""
-from pydantic import Field
+from pydantic import BaseModel, Field
 
-from bot.api.core import (USER, ApiModel, Id, IdList, OutModel, Page, Str, actor, iso, page_of,
-                          paginate, route, slice_fetch)
+from bot.api.core import (USER, ApiModel, Id, IdList, OutModel, Page, PathId, Resource, Str,
+                          access, actor, iso, page_of, paginate_list)
 from store import projects as project_store
+
+bp = Resource("projects", __name__)
+
+
+class ProjectIdPath(BaseModel):
+    project_id: PathId
+
+
+class ProjectIdUserIdPath(BaseModel):
+    project_id: PathId
+    user_id: PathId
+
+
+class ProjectIdNamePath(BaseModel):
+    project_id: PathId
+    name: Str(100)
 
 
 class ProjectIn(ApiModel):
@@ -62,80 +78,81 @@ def _reloaded(project_id: int) -> dict:
     return project_out(project_store.get_project(actor(), project_id))
 
 
-@route("POST", "/projects", auth=USER, body=ProjectIn, response=ProjectOut, status=201,
-       tag="projects")
+@bp.post("/projects", responses={201: ProjectOut})
+@access(USER)
 def create_project(body: ProjectIn):
     """Create a project (company admin; department admin in their department)"""
     project = project_store.create_project(actor(), body.name, body.department_id,
                                            body.member_ids, body.business_types)
-    return project_out(project)
+    return project_out(project), 201
 
 
-@route("GET", "/projects", auth=USER, query=ProjectQuery, response=page_of(ProjectOut),
-       tag="projects")
+@bp.get("/projects", responses={200: page_of(ProjectOut)})
+@access(USER)
 def list_projects(query: ProjectQuery):
     """The projects the acting user sees"""
     rows = project_store.list_projects(actor(), include_archived=query.include_archived)
-    return paginate(slice_fetch(rows), query, project_out)
+    return paginate_list(rows, query, project_out)
 
 
-@route("GET", "/projects/<id:project_id>", auth=USER, response=ProjectOut, tag="projects")
-def get_project(project_id: int):
+@bp.get("/projects/<id:project_id>", responses={200: ProjectOut})
+@access(USER)
+def get_project(path: ProjectIdPath):
     """One project with its members and business types"""
-    return _reloaded(project_id)
+    return _reloaded(path.project_id)
 
 
-@route("PATCH", "/projects/<id:project_id>", auth=USER, body=ProjectPatch, response=ProjectOut,
-       tag="projects")
-def rename_project(project_id: int, body: ProjectPatch):
+@bp.patch("/projects/<id:project_id>", responses={200: ProjectOut})
+@access(USER)
+def rename_project(path: ProjectIdPath, body: ProjectPatch):
     """Rename a project"""
-    project_store.rename_project(actor(), project_id, body.name)
-    return _reloaded(project_id)
+    project_store.rename_project(actor(), path.project_id, body.name)
+    return _reloaded(path.project_id)
 
 
-@route("POST", "/projects/<id:project_id>/members", auth=USER, body=MembersIn,
-       response=ProjectOut, tag="projects")
-def add_members(project_id: int, body: MembersIn):
+@bp.post("/projects/<id:project_id>/members", responses={200: ProjectOut})
+@access(USER)
+def add_members(path: ProjectIdPath, body: MembersIn):
     """Add members to a project"""
-    project_store.add_members(actor(), project_id, body.user_ids)
-    return _reloaded(project_id)
+    project_store.add_members(actor(), path.project_id, body.user_ids)
+    return _reloaded(path.project_id)
 
 
-@route("DELETE", "/projects/<id:project_id>/members/<id:user_id>", auth=USER,
-       response=ProjectOut, tag="projects")
-def remove_member(project_id: int, user_id: int):
+@bp.delete("/projects/<id:project_id>/members/<id:user_id>", responses={200: ProjectOut})
+@access(USER)
+def remove_member(path: ProjectIdUserIdPath):
     """Remove a member from a project"""
-    project_store.remove_member(actor(), project_id, user_id)
-    return _reloaded(project_id)
+    project_store.remove_member(actor(), path.project_id, path.user_id)
+    return _reloaded(path.project_id)
 
 
-@route("POST", "/projects/<id:project_id>/business-types", auth=USER, body=BusinessTypeIn,
-       response=ProjectOut, tag="projects")
-def add_business_type(project_id: int, body: BusinessTypeIn):
+@bp.post("/projects/<id:project_id>/business-types", responses={200: ProjectOut})
+@access(USER)
+def add_business_type(path: ProjectIdPath, body: BusinessTypeIn):
     """Add a business type (业务类型) to a project"""
-    project_store.add_business_type(actor(), project_id, body.name)
-    return _reloaded(project_id)
+    project_store.add_business_type(actor(), path.project_id, body.name)
+    return _reloaded(path.project_id)
 
 
-@route("DELETE", "/projects/<id:project_id>/business-types/<name>", auth=USER,
-       response=ProjectOut, tag="projects")
-def remove_business_type(project_id: int, name: str):
+@bp.delete("/projects/<id:project_id>/business-types/<name>", responses={200: ProjectOut})
+@access(USER)
+def remove_business_type(path: ProjectIdNamePath):
     """Remove a business type from a project"""
-    project_store.remove_business_type(actor(), project_id, name)
-    return _reloaded(project_id)
+    project_store.remove_business_type(actor(), path.project_id, path.name)
+    return _reloaded(path.project_id)
 
 
-@route("POST", "/projects/<id:project_id>/archive", auth=USER, response=ProjectOut,
-       tag="projects")
-def archive_project(project_id: int):
+@bp.post("/projects/<id:project_id>/archive", responses={200: ProjectOut})
+@access(USER)
+def archive_project(path: ProjectIdPath):
     """Archive (归档) a project"""
-    project_store.archive_project(actor(), project_id)
-    return _reloaded(project_id)
+    project_store.archive_project(actor(), path.project_id)
+    return _reloaded(path.project_id)
 
 
-@route("POST", "/projects/<id:project_id>/restore", auth=USER, response=ProjectOut,
-       tag="projects")
-def restore_project(project_id: int):
+@bp.post("/projects/<id:project_id>/restore", responses={200: ProjectOut})
+@access(USER)
+def restore_project(path: ProjectIdPath):
     """Restore (还原) an archived project"""
-    project_store.restore_project(actor(), project_id)
-    return _reloaded(project_id)
+    project_store.restore_project(actor(), path.project_id)
+    return _reloaded(path.project_id)

@@ -4,11 +4,17 @@ store.scenarios checks the meaning (kind, fields, operators, value types, title 
 people) and names the problem in its 422."""
 from typing import Any, Literal
 
-from pydantic import Field
+from pydantic import BaseModel, Field
 
-from bot.api.core import (COMPANY, ApiModel, Id, IdList, OutModel, Page, Str, actor, iso, now,
-                          page_of, paginate, route)
+from bot.api.core import (COMPANY, ApiModel, Id, IdList, OutModel, Page, PathId, Resource, Str,
+                          access, actor, iso, now, page_of, paginate)
 from store import scenarios as scenario_store
+
+bp = Resource("scenarios", __name__)
+
+
+class ScenarioIdPath(BaseModel):
+    scenario_id: PathId
 
 ADMINS = ("company_admin",)
 Priority = Literal["low", "normal", "high", "urgent"]
@@ -108,18 +114,18 @@ def _dump(model: ApiModel) -> dict:
     return model.model_dump(exclude_unset=True)
 
 
-@route("POST", "/scenarios", auth=COMPANY, roles=ADMINS, body=ScenarioIn, response=CreatedOut,
-       status=201, tag="scenarios")
+@bp.post("/scenarios", responses={201: CreatedOut})
+@access(COMPANY, roles=ADMINS)
 def create_scenario(body: ScenarioIn):
     """Create an ERP business scenario"""
     data = body.model_dump()
     data["task"] = _dump(body.task)
     scenario = scenario_store.create_scenario(actor(), data, now())
-    return {"id": scenario.id, **scenario_out(scenario)}
+    return {"id": scenario.id, **scenario_out(scenario)}, 201
 
 
-@route("GET", "/scenarios", auth=COMPANY, roles=ADMINS, query=ScenarioQuery,
-       response=page_of(ScenarioOut), tag="scenarios")
+@bp.get("/scenarios", responses={200: page_of(ScenarioOut)})
+@access(COMPANY, roles=ADMINS, erp=True)
 def list_scenarios(query: ScenarioQuery):
     """List and search the company's scenarios, newest first"""
     return paginate(lambda limit, offset: scenario_store.list_scenarios(
@@ -127,30 +133,30 @@ def list_scenarios(query: ScenarioQuery):
         offset=offset), query, scenario_out)
 
 
-@route("GET", "/scenarios/<id:scenario_id>", auth=COMPANY, roles=ADMINS, response=ScenarioOut,
-       tag="scenarios")
-def get_scenario(scenario_id: int):
+@bp.get("/scenarios/<id:scenario_id>", responses={200: ScenarioOut})
+@access(COMPANY, roles=ADMINS, erp=True)
+def get_scenario(path: ScenarioIdPath):
     """One scenario"""
-    return scenario_out(scenario_store.get_scenario(actor(), scenario_id))
+    return scenario_out(scenario_store.get_scenario(actor(), path.scenario_id))
 
 
-@route("PATCH", "/scenarios/<id:scenario_id>", auth=COMPANY, roles=ADMINS, body=ScenarioPatch,
-       response=ScenarioOut, tag="scenarios")
-def update_scenario(scenario_id: int, body: ScenarioPatch):
+@bp.patch("/scenarios/<id:scenario_id>", responses={200: ScenarioOut})
+@access(COMPANY, roles=ADMINS)
+def update_scenario(path: ScenarioIdPath, body: ScenarioPatch):
     """Change a scenario; it is validated again as a whole (its open tasks are not changed)"""
     changes = _dump(body)
-    return scenario_out(scenario_store.update_scenario(actor(), scenario_id, changes, now()))
+    return scenario_out(scenario_store.update_scenario(actor(), path.scenario_id, changes, now()))
 
 
-@route("POST", "/scenarios/<id:scenario_id>/enable", auth=COMPANY, roles=ADMINS,
-       response=ScenarioOut, tag="scenarios")
-def enable_scenario(scenario_id: int):
+@bp.post("/scenarios/<id:scenario_id>/enable", responses={200: ScenarioOut})
+@access(COMPANY, roles=ADMINS)
+def enable_scenario(path: ScenarioIdPath):
     """Enable a scenario: matching events create tasks again"""
-    return scenario_out(scenario_store.enable_scenario(actor(), scenario_id, now()))
+    return scenario_out(scenario_store.enable_scenario(actor(), path.scenario_id, now()))
 
 
-@route("POST", "/scenarios/<id:scenario_id>/disable", auth=COMPANY, roles=ADMINS,
-       response=ScenarioOut, tag="scenarios")
-def disable_scenario(scenario_id: int):
+@bp.post("/scenarios/<id:scenario_id>/disable", responses={200: ScenarioOut})
+@access(COMPANY, roles=ADMINS)
+def disable_scenario(path: ScenarioIdPath):
     """Disable a scenario: no new tasks; its open tasks go on"""
-    return scenario_out(scenario_store.disable_scenario(actor(), scenario_id, now()))
+    return scenario_out(scenario_store.disable_scenario(actor(), path.scenario_id, now()))

@@ -4,8 +4,11 @@ from typing import Literal
 
 from flask import Response
 
-from bot.api.core import COMPANY, ApiModel, Id, OutModel, actor, company_zone, now, route
+from bot.api.core import COMPANY, ApiModel, Id, OutModel, Resource, access, actor, company_zone, now
 from store import stats as stat_store
+
+bp = Resource("stats", __name__)
+
 
 
 class StatsQuery(ApiModel):
@@ -26,6 +29,8 @@ class MemberStats(OutModel):
 
 
 class StatsOut(OutModel):
+    model_config = {"openapi_extra": {"content": {"text/csv": {"schema": {"type": "string"}}}}}
+
     period: str
     start: str
     end: str
@@ -39,8 +44,8 @@ class StatsOut(OutModel):
     members: list[MemberStats]
 
 
-@route("GET", "/stats", auth=COMPANY, query=StatsQuery, response=StatsOut, tag="stats",
-       content_type="text/csv")
+@bp.get("/stats", responses={200: StatsOut})
+@access(COMPANY)
 def get_stats(query: StatsQuery):
     """Monthly or weekly statistics (company admins: the company or a department; department
     admins: their department); `format=csv` for a spreadsheet"""

@@ -5,13 +5,19 @@ Every answer about one task is store.tasks.task_detail: nodes, current_seq, stat
 comments and the actions the acting user may take now."""
 from typing import Literal
 
-from pydantic import Field
+from pydantic import BaseModel, Field
 
-from bot.api.core import (USER, ApiModel, Id, IdList, OutModel, Page, Str, Time, actor, iso, now,
-                          page_of, paginate, route, slice_fetch)
+from bot.api.core import (USER, ApiModel, Id, IdList, OutModel, Page, PathId, Resource, Str, Time,
+                          access, actor, iso, now, page_of, paginate, paginate_list)
 from bot.api.templates import NodeIn
 from store import tasks as task_store, workflow
 from store.errors import Refused
+
+bp = Resource("tasks", __name__)
+
+
+class TaskIdPath(BaseModel):
+    task_id: PathId
 
 Priority = Literal["low", "normal", "high", "urgent"]
 
@@ -145,7 +151,8 @@ def detail(task_id: int) -> dict:
     return task_store.task_detail(actor(), task_id, now())
 
 
-@route("POST", "/tasks", auth=USER, body=TaskIn, response=TaskOut, status=201, tag="tasks")
+@bp.post("/tasks", responses={201: TaskOut})
+@access(USER)
 def create_task(body: TaskIn):
     """Create a simple task (assignee) or a workflow task (template or nodes)"""
     nodes = None if body.nodes is None else [n.model_dump() for n in body.nodes]
@@ -154,10 +161,11 @@ def create_task(body: TaskIn):
         description=body.description, priority=body.priority, template_id=body.template_id,
         nodes=nodes, assignee_id=body.assignee_id, watcher_ids=body.watcher_ids,
         editor_ids=body.editor_ids, business_type=body.business_type)
-    return detail(task.id)
+    return detail(task.id), 201
 
 
-@route("GET", "/tasks", auth=USER, query=TaskQuery, response=page_of(TaskSummary), tag="tasks")
+@bp.get("/tasks", responses={200: page_of(TaskSummary)})
+@access(USER)
 def list_tasks(query: TaskQuery):
     """The acting user's tasks in one view (todo / done / created / watched / all), filtered"""
     def fetch(limit, offset):
@@ -169,74 +177,79 @@ def list_tasks(query: TaskQuery):
     return paginate(fetch, query, summary)
 
 
-@route("GET", "/tasks/<id:task_id>", auth=USER, response=TaskOut, tag="tasks")
-def get_task(task_id: int):
+@bp.get("/tasks/<id:task_id>", responses={200: TaskOut})
+@access(USER)
+def get_task(path: TaskIdPath):
     """One task: nodes, current node, status, log, comments, allowed actions"""
-    return detail(task_id)
+    return detail(path.task_id)
 
 
-@route("PATCH", "/tasks/<id:task_id>", auth=USER, body=TaskPatch, response=TaskOut, tag="tasks")
-def edit_task(task_id: int, body: TaskPatch):
+@bp.patch("/tasks/<id:task_id>", responses={200: TaskOut})
+@access(USER)
+def edit_task(path: TaskIdPath, body: TaskPatch):
     """Edit a task (its creator and editors); every change is logged"""
     changes = body.model_dump(exclude_unset=True)
     for name in ("title", "priority", "due_at", "watcher_ids", "editor_ids"):
         if name in changes and changes[name] is None:
             changes.pop(name)  # null means "no change" where empty is not allowed
-    task_store.edit_task(actor(), task_id, now=now(), **changes)
-    return detail(task_id)
+    task_store.edit_task(actor(), path.task_id, now=now(), **changes)
+    return detail(path.task_id)
 
 
-@route("DELETE", "/tasks/<id:task_id>", auth=USER, response=DeletedOut, tag="tasks")
-def delete_task(task_id: int):
+@bp.delete("/tasks/<id:task_id>", responses={200: DeletedOut})
+@access(USER)
+def delete_task(path: TaskIdPath):
     """Delete a task (its creator and admins; soft delete, logged)"""
-    task = task_store.delete_task(actor(), task_id, now())
+    task = task_store.delete_task(actor(), path.task_id, now())
     return {"id": task.id, "deleted_at": iso(task.deleted_at)}
 
 
-@route("POST", "/tasks/<id:task_id>/copy", auth=USER, body=CopyIn, response=TaskOut,
-       status=201, tag="tasks")
-def copy_task(task_id: int, body: CopyIn):
+@bp.post("/tasks/<id:task_id>/copy", responses={201: TaskOut})
+@access(USER)
+def copy_task(path: TaskIdPath, body: CopyIn):
     """Copy a task (same workflow, watchers, editors) into this or another project"""
-    task = task_store.copy_task(actor(), task_id, now=now(), project_id=body.project_id,
+    task = task_store.copy_task(actor(), path.task_id, now=now(), project_id=body.project_id,
                                 title=body.title, due_at=body.due_at)
-    return detail(task.id)
+    return detail(task.id), 201
 
 
-@route("POST", "/tasks/<id:task_id>/move", auth=USER, body=MoveIn, response=TaskOut, tag="tasks")
-def move_task(task_id: int, body: MoveIn):
+@bp.post("/tasks/<id:task_id>/move", responses={200: TaskOut})
+@access(USER)
+def move_task(path: TaskIdPath, body: MoveIn):
     """Move a task to another project the acting user belongs to"""
-    task_store.move_task(actor(), task_id, body.project_id, now())
-    return detail(task_id)
+    task_store.move_task(actor(), path.task_id, body.project_id, now())
+    return detail(path.task_id)
 
 
-@route("POST", "/tasks/<id:task_id>/archive", auth=USER, response=TaskOut, tag="tasks")
-def archive_task(task_id: int):
+@bp.post("/tasks/<id:task_id>/archive", responses={200: TaskOut})
+@access(USER)
+def archive_task(path: TaskIdPath):
     """Archive a finished task (project managers)"""
-    task_store.archive_task(actor(), task_id, now())
-    return detail(task_id)
+    task_store.archive_task(actor(), path.task_id, now())
+    return detail(path.task_id)
 
 
-@route("GET", "/tasks/<id:task_id>/comments", auth=USER, query=Page,
-       response=page_of(CommentOut), tag="tasks")
-def list_comments(task_id: int, query: Page):
+@bp.get("/tasks/<id:task_id>/comments", responses={200: page_of(CommentOut)})
+@access(USER)
+def list_comments(path: TaskIdPath, query: Page):
     """The task's comments, oldest first"""
-    return paginate(slice_fetch(detail(task_id)["comments"]), query, dict)
+    return paginate_list(detail(path.task_id)["comments"], query, dict)
 
 
-@route("POST", "/tasks/<id:task_id>/comments", auth=USER, body=CommentIn, response=CommentOut,
-       status=201, tag="tasks")
-def add_comment(task_id: int, body: CommentIn):
+@bp.post("/tasks/<id:task_id>/comments", responses={201: CommentOut})
+@access(USER)
+def add_comment(path: TaskIdPath, body: CommentIn):
     """Comment on a task (tells its creator and current handler)"""
-    comment = task_store.add_comment(actor(), task_id, body.body, now())
+    comment = task_store.add_comment(actor(), path.task_id, body.body, now())
     return {"id": comment.id, "author_id": comment.author_id, "author_name": actor().name,
-            "body": comment.body, "created_at": iso(comment.created_at)}
+            "body": comment.body, "created_at": iso(comment.created_at)}, 201
 
 
-@route("GET", "/tasks/<id:task_id>/log", auth=USER, query=Page, response=page_of(LogOut),
-       tag="tasks")
-def task_log(task_id: int, query: Page):
+@bp.get("/tasks/<id:task_id>/log", responses={200: page_of(LogOut)})
+@access(USER)
+def task_log(path: TaskIdPath, query: Page):
     """The task's activity log, oldest first"""
-    return paginate(slice_fetch(task_store.task_log(actor(), task_id)), query, dict)
+    return paginate_list(task_store.task_log(actor(), path.task_id), query, dict)
 
 
 # --- workflow actions (SPEC §3): 200 the task, or 403/409 naming the rule -----------------
@@ -252,29 +265,29 @@ def _act(action: str, task_id: int, call):
 
 
 def _simple_action(action: str):
-    def view(task_id: int, body: NoBody):
-        return _act(action, task_id, lambda: getattr(workflow, action)(actor(), task_id, now()))
-    view.__name__ = action
+    def view(path: TaskIdPath, body: NoBody):
+        return _act(action, path.task_id,
+                    lambda: getattr(workflow, action)(actor(), path.task_id, now()))
+    view.__name__ = view.__qualname__ = action
     view.__doc__ = f"{workflow.VERBS[action]} ({action}) — SPEC §3"
-    route("POST", f"/tasks/<id:task_id>/{action}", auth=USER, body=NoBody, response=TaskOut,
-          tag="workflow")(view)
+    bp.post(f"/tasks/<id:task_id>/{action}", responses={200: TaskOut})(access(USER)(view))
 
 
 for _action in ("start", "complete", "withdraw", "urge"):
     _simple_action(_action)
 
 
-@route("POST", "/tasks/<id:task_id>/transfer", auth=USER, body=TransferIn, response=TaskOut,
-       tag="workflow")
-def transfer(task_id: int, body: TransferIn):
+@bp.post("/tasks/<id:task_id>/transfer", responses={200: TaskOut})
+@access(USER)
+def transfer(path: TaskIdPath, body: TransferIn):
     """转办 (transfer) — the current handler hands the node to another active user"""
-    return _act("transfer", task_id,
-                lambda: workflow.transfer(actor(), task_id, body.to_user_id, now()))
+    return _act("transfer", path.task_id,
+                lambda: workflow.transfer(actor(), path.task_id, body.to_user_id, now()))
 
 
-@route("POST", "/tasks/<id:task_id>/rollback", auth=USER, body=RollbackIn, response=TaskOut,
-       tag="workflow")
-def rollback(task_id: int, body: RollbackIn):
+@bp.post("/tasks/<id:task_id>/rollback", responses={200: TaskOut})
+@access(USER)
+def rollback(path: TaskIdPath, body: RollbackIn):
     """回退 (rollback) — back to the previous node; a reason is required"""
-    return _act("rollback", task_id,
-                lambda: workflow.rollback(actor(), task_id, body.reason or "", now()))
+    return _act("rollback", path.task_id,
+                lambda: workflow.rollback(actor(), path.task_id, body.reason or "", now()))

@@ -1,10 +1,16 @@
 """Workflow templates (工作流模板). Company admins define them; everyone may read them.
 Editing a template never changes running tasks (they copied its nodes)."""
-from pydantic import Field
+from pydantic import BaseModel, Field
 
-from bot.api.core import (COMPANY, ApiModel, Id, OutModel, Page, Str, actor, iso, now, page_of,
-                          paginate, route, slice_fetch)
+from bot.api.core import (COMPANY, ApiModel, Id, OutModel, Page, PathId, Resource, Str, access,
+                          actor, iso, now, page_of, paginate_list)
 from store import projects as project_store
+
+bp = Resource("templates", __name__)
+
+
+class TemplateIdPath(BaseModel):
+    template_id: PathId
 
 
 class NodeIn(ApiModel):
@@ -23,7 +29,7 @@ class TemplatePatch(ApiModel):
     nodes: list[NodeIn] | None = Field(None, min_length=1, max_length=20)
 
 
-class NodeOut(OutModel):
+class TemplateNodeOut(OutModel):
     handler_id: int
     items: str
     days: int | None
@@ -33,7 +39,7 @@ class TemplateOut(OutModel):
     id: int
     name: str
     builtin: str | None
-    nodes: list[NodeOut]
+    nodes: list[TemplateNodeOut]
 
 
 def template_out(template) -> dict:
@@ -41,32 +47,32 @@ def template_out(template) -> dict:
             "nodes": template.nodes, "updated_at": iso(template.updated_at)}
 
 
-@route("POST", "/templates", auth=COMPANY, body=TemplateIn, response=TemplateOut, status=201,
-       tag="templates")
+@bp.post("/templates", responses={201: TemplateOut})
+@access(COMPANY)
 def create_template(body: TemplateIn):
     """Create a workflow template (company admins)"""
     nodes = [n.model_dump() for n in body.nodes]
-    return template_out(project_store.create_template(actor(), body.name, nodes))
+    return template_out(project_store.create_template(actor(), body.name, nodes)), 201
 
 
-@route("GET", "/templates", auth=COMPANY, query=Page, response=page_of(TemplateOut),
-       tag="templates")
+@bp.get("/templates", responses={200: page_of(TemplateOut)})
+@access(COMPANY)
 def list_templates(query: Page):
     """The company's templates, the two built-ins first"""
-    return paginate(slice_fetch(project_store.list_templates(actor())), query, template_out)
+    return paginate_list(project_store.list_templates(actor()), query, template_out)
 
 
-@route("GET", "/templates/<id:template_id>", auth=COMPANY, response=TemplateOut,
-       tag="templates")
-def get_template(template_id: int):
+@bp.get("/templates/<id:template_id>", responses={200: TemplateOut})
+@access(COMPANY)
+def get_template(path: TemplateIdPath):
     """One template"""
-    return template_out(project_store.get_template(actor(), template_id))
+    return template_out(project_store.get_template(actor(), path.template_id))
 
 
-@route("PATCH", "/templates/<id:template_id>", auth=COMPANY, body=TemplatePatch,
-       response=TemplateOut, tag="templates")
-def update_template(template_id: int, body: TemplatePatch):
+@bp.patch("/templates/<id:template_id>", responses={200: TemplateOut})
+@access(COMPANY)
+def update_template(path: TemplateIdPath, body: TemplatePatch):
     """Change a template's name or nodes (built-ins cannot change)"""
     nodes = None if body.nodes is None else [n.model_dump() for n in body.nodes]
-    return template_out(project_store.update_template(actor(), template_id, name=body.name,
+    return template_out(project_store.update_template(actor(), path.template_id, name=body.name,
                                                       nodes=nodes, now=now()))

@@ -2,11 +2,17 @@
 from typing import Literal
 
 from flask import g
-from pydantic import Field
+from pydantic import BaseModel, Field
 
-from bot.api.core import (COMPANY, ApiModel, Id, OutModel, Page, Str, actor, iso, now, page_of,
-                          paginate, route)
+from bot.api.core import (COMPANY, ApiModel, Id, OutModel, Page, PathId, Resource, Str, access,
+                          actor, iso, now, page_of, paginate)
 from store import directory, imports, users as user_store
+
+bp = Resource("users", __name__)
+
+
+class UserIdPath(BaseModel):
+    user_id: PathId
 
 Role = Literal["company_admin", "dept_admin", "member"]
 
@@ -77,62 +83,66 @@ def user_out(user, bound: set[int] | None = None) -> dict:
             "created_at": iso(user.created_at)}
 
 
-@route("POST", "/users", auth=COMPANY, body=UserIn, response=UserOut, status=201,
-       tag="users")
+@bp.post("/users", responses={201: UserOut})
+@access(COMPANY)
 def create_user(body: UserIn):
     """Create a user (account unique in the company)"""
     user = user_store.create_user(actor(), body.account, body.name, body.password,
                                   role=body.role, department_id=body.department_id,
                                   gender=body.gender)
-    return user_out(user)
+    return user_out(user), 201
 
 
-@route("POST", "/users/import", auth=COMPANY, body=ImportIn, response=ImportOut,
-       status=201, tag="users")
+@bp.post("/users/import", responses={201: ImportOut})
+@access(COMPANY)
 def import_users(body: ImportIn):
     """Import users from CSV: every row is created, or none (422 lists the bad lines)"""
     created = imports.import_users(actor(), body.csv, dry_run=body.dry_run)
     bound = directory.bound_user_ids(g.company.id)
     return {"created": len(created), "dry_run": body.dry_run,
-            "users": [] if body.dry_run else [user_out(u, bound) for u in created]}
+            "users": [] if body.dry_run else [user_out(u, bound) for u in created]}, 201
 
 
-@route("GET", "/users", auth=COMPANY, query=UserQuery, response=page_of(UserOut), tag="users")
+@bp.get("/users", responses={200: page_of(UserOut)})
+@access(COMPANY)
 def list_users(query: UserQuery):
     """The company's users, filtered by department, role, active, text"""
     bound = directory.bound_user_ids(g.company.id)
+    filters = dict(department_id=query.department_id, role=query.role, active=query.active,
+                   text=query.q)
     return paginate(lambda limit, offset: directory.list_users(
-        g.company.id, department_id=query.department_id, role=query.role, active=query.active,
-        text=query.q, limit=limit, offset=offset), query, lambda u: user_out(u, bound))
+        g.company.id, limit=limit, offset=offset, **filters), query, lambda u: user_out(u, bound),
+        total=directory.count_users(g.company.id, **filters))
 
 
-@route("GET", "/users/<id:user_id>", auth=COMPANY, response=UserOut, tag="users")
-def get_user(user_id: int):
+@bp.get("/users/<id:user_id>", responses={200: UserOut})
+@access(COMPANY)
+def get_user(path: UserIdPath):
     """One user"""
-    return user_out(user_store.get_user(g.company.id, user_id))
+    return user_out(user_store.get_user(g.company.id, path.user_id))
 
 
-@route("PATCH", "/users/<id:user_id>", auth=COMPANY, body=UserPatch,
-       response=UserOut, tag="users")
-def update_user(user_id: int, body: UserPatch):
+@bp.patch("/users/<id:user_id>", responses={200: UserOut})
+@access(COMPANY)
+def update_user(path: UserIdPath, body: UserPatch):
     """Edit a user's profile, role, department or password"""
     changes = body.model_dump(exclude_unset=True)
     for field in ("name", "role", "password", "digest_opt_in"):
         if field in changes and changes[field] is None:
             changes.pop(field)  # null means "no change" for fields that cannot be empty
-    return user_out(user_store.update_user(actor(), user_id, **changes))
+    return user_out(user_store.update_user(actor(), path.user_id, **changes))
 
 
-@route("POST", "/users/<id:user_id>/deactivate", auth=COMPANY, response=UserOut,
-       tag="users")
-def deactivate_user(user_id: int):
+@bp.post("/users/<id:user_id>/deactivate", responses={200: UserOut})
+@access(COMPANY)
+def deactivate_user(path: UserIdPath):
     """Deactivate a user (leaver): no login, no WeChat, not selectable as handler"""
-    return user_out(user_store.deactivate_user(actor(), user_id))
+    return user_out(user_store.deactivate_user(actor(), path.user_id))
 
 
-@route("POST", "/users/<id:user_id>/authorize", auth=COMPANY,
-       response=BindingCodeOut, tag="users")
-def authorize_user(user_id: int):
+@bp.post("/users/<id:user_id>/authorize", responses={200: BindingCodeOut})
+@access(COMPANY)
+def authorize_user(path: UserIdPath):
     """Authorise a user and issue a one-time binding code for 绑定 CODE (valid 24 h)"""
-    code, expires_at = user_store.authorize_user(actor(), user_id, now())
+    code, expires_at = user_store.authorize_user(actor(), path.user_id, now())
     return {"binding_code": code, "expires_at": iso(expires_at)}

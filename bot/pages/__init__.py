@@ -26,5 +26,5 @@ def _secure(response):
 
 
 def register(app: Flask) -> None:
-    from bot.pages import auth, views  # noqa: F401  (their routes attach to bp on first import)
+    from bot.pages import auth, todo, views  # noqa: F401  (their routes attach to bp on first import)
     app.register_blueprint(bp)

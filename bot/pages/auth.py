@@ -26,7 +26,6 @@ from store.errors import Invalid
 
 log = logging.getLogger(__name__)
 
-AUTHORIZE_URL = "https://open.weixin.qq.com/connect/oauth2/authorize"
 OAUTH_ARGS = ("code", "state", "_o")
 
 TEXTS = {
@@ -63,7 +62,7 @@ def _to_wechat(retry: bool = False):
     back = _here(_o="1") if retry else _here()
     params = (f"appid={quote(_settings().WECHAT_APPID)}&redirect_uri={quote(back, safe='')}"
               f"&response_type=code&scope=snsapi_base&state={state}")
-    return redirect(f"{AUTHORIZE_URL}?{params}#wechat_redirect", code=302)
+    return redirect(f"{_settings().WECHAT_OAUTH_URL}?{params}#wechat_redirect", code=302)
 
 
 def notice(message: str, status: int = 200, link: tuple[str, str] | None = None):

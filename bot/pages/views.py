@@ -13,11 +13,12 @@ from flask import redirect, render_template, request, session, url_for
 
 from bot.media import avatar_response
 from bot.pages import auth, bp
+from bot.taskview import erp_rows, log_text
 from store import directory, workflow
 from store import me as me_store
 from store import tasks as task_store
 from store.db import utcnow
-from store.erp_kinds import CLEARED_AT, KINDS
+from store.erp_kinds import KINDS
 from store.errors import DomainError, NotFound
 
 STATES = {"pending": "未开始", "active": "待处理", "started": "处理中", "done": "已完成"}
@@ -25,10 +26,6 @@ PRIORITIES = {"low": "低", "normal": "普通", "high": "高", "urgent": "紧急
 STATUSES = {"in_progress": "进行中", "done": "已完成"}
 ACTIONS = {"start": "开始处理", "complete": "完成", "transfer": "转办", "rollback": "回退",
            "withdraw": "撤回", "urge": "催办", "comment": "评论"}
-LOG_ACTIONS = {"create": "创建", "start": "开始", "complete": "完成", "transfer": "转办",
-               "rollback": "回退", "withdraw": "撤回", "urge": "催办", "comment": "评论",
-               "edit": "修改", "move": "移动", "delete": "删除", "archive": "归档", "copy": "复制",
-               "erp_repeat": "ERP再次推送", "erp_cleared": "ERP报告情况已解除"}
 DONE_TEXT = {"start": "已开始处理", "complete": "已完成", "transfer": "已转办", "rollback": "已回退",
              "withdraw": "已撤回", "urge": "已催办", "comment": "已评论"}
 NO_SUCH_TASK = "任务不存在，或你无权查看"
@@ -45,22 +42,6 @@ def short_time(value) -> str:
 
 # --- the task page -----------------------------------------------------------------------
 
-def _erp_rows(detail: dict) -> list[tuple[str, str]]:
-    kind = KINDS.get(detail.get("erp_kind") or "")
-    rows = []
-    for name, value in (detail.get("erp_data") or {}).items():
-        if name == CLEARED_AT:  # Twork's own mark, not an ERP figure
-            rows.append(("ERP状态", "情况已解除"))
-            continue
-        label = kind.fields[name].label_zh if kind and name in kind.fields else name
-        if isinstance(value, bool):
-            value = "是" if value else "否"
-        elif isinstance(value, list):
-            value = "、".join(map(str, value))
-        rows.append((label, str(value)))
-    return rows
-
-
 def _render_task(user, task_id: int, *, error: str | None = None, status: int = 200):
     now = utcnow()
     try:
@@ -70,8 +51,8 @@ def _render_task(user, task_id: int, *, error: str | None = None, status: int = 
     offered = [a for a in detail["allowed_actions"] if a in ACTIONS]
     return render_template(
         "m/task.html", task=detail, user=user, actions=offered, error=error,
-        flash=auth.take_flash(), erp_rows=_erp_rows(detail), states=STATES,
-        priorities=PRIORITIES, statuses=STATUSES, labels=ACTIONS, log_labels=LOG_ACTIONS,
+        flash=auth.take_flash(), erp_rows=erp_rows(detail), states=STATES,
+        priorities=PRIORITIES, statuses=STATUSES, labels=ACTIONS, log_text=log_text,
         kind_label=KINDS[detail["erp_kind"]].label_zh if detail.get("erp_kind") in KINDS else None,
         overdue=detail["status"] != "done" and detail["due_at"] is not None
         and datetime.fromisoformat(detail["due_at"]) < now), status

@@ -11,12 +11,14 @@ from dataclasses import dataclass
 
 from flask import Blueprint, Flask, abort, g, redirect, render_template, request, session, url_for
 
+from bot import audit
 from store import accounts
 from store.errors import DomainError
 from store.models import Company
 
 bp = Blueprint("web", __name__, url_prefix="/app", template_folder="templates",
                static_folder="static", static_url_path="/static")
+audit.install(bp, "console", audit.console_change)
 
 SESSION_USER, SESSION_STAMP = "console_user", "console_stamp"
 PUBLIC_ENDPOINTS = {"web.login", "web.sso", "web.static"}
@@ -50,8 +52,8 @@ MENU = (
                MenuItem("项目管理", "web.projects", (ADMIN, DEPT_ADMIN)),
                MenuItem("工作流模板", "web.workflows", (ADMIN,)),
                MenuItem("ERP业务场景", "web.scenarios", (ADMIN,)),
-               MenuItem("接口密钥", None, (ADMIN,)),
-               MenuItem("操作日志", None, (ADMIN,)),
+               MenuItem("接口密钥", "web.keys", (ADMIN,)),
+               MenuItem("操作日志", "web.audit_log", (ADMIN,)),
                MenuItem("公司资料（我的ERP）", "web.company", (ADMIN,)))),
 )
 
@@ -155,6 +157,7 @@ def saved_then(target: str):
 
 
 def register(app: Flask) -> None:
+    from bot.web import board, task_form, tasks, workbench  # noqa: F401 (task boards)
     if not app.config.get("SECRET_KEY"):
         from bot.pages import session_secret
         app.config["SECRET_KEY"] = session_secret(app.config["TWORK"])
@@ -163,6 +166,7 @@ def register(app: Flask) -> None:
         app.config["SESSION_COOKIE_SAMESITE"] = "Lax"
     if app.config["TWORK"].PUBLIC_BASE_URL.startswith("https://"):
         app.config["SESSION_COOKIE_SECURE"] = True
-    from bot.web import auth, home, members, org, projects, scenarios, workflows  # noqa: F401
+    from bot.web import (auditlog, auth, home, keys, members, org, projects,  # noqa: F401
+                         scenarios, workflows)
     from bot.web import announcements, feedback, messages, profile, stats  # noqa: F401
     app.register_blueprint(bp)

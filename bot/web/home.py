@@ -1,7 +1,8 @@
 """The console's landing page (我的工作台)."""
-from flask import redirect, render_template, url_for
+from flask import redirect, url_for
 
 from bot.web import bp
+from bot.web.workbench import render_workbench
 
 
 @bp.get("")
@@ -11,4 +12,4 @@ def root():
 
 @bp.get("/")
 def home():
-    return render_template("app/home.html")
+    return render_workbench()
