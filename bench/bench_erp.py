@@ -119,9 +119,9 @@ def served(factory: str, env: dict):
         deadline = time.monotonic() + 60
         while True:
             try:
-                requests.get(url + "/", timeout=1)
+                requests.get(url + "/", timeout=5)
                 break
-            except requests.ConnectionError:
+            except requests.RequestException:  # not listening, or still booting
                 if time.monotonic() > deadline or server.poll() is not None:
                     raise RuntimeError(f"{factory} did not start")
                 time.sleep(0.2)
