@@ -21,7 +21,7 @@ from store.erp_kinds import (ValueProblem, document_key, get_kind, is_cleared, p
 from store.errors import DomainError, Invalid, Refused
 from store.models import PRIORITIES, Company, ErpEvent, Project, Scenario, Task, zone_named
 
-CHUNK = 100  # events per transaction: bounds how long a batch holds its scenarios' locks
+CHUNK = 250  # events per transaction: bounds how long a batch holds its scenarios' locks
 
 
 class Batch:
