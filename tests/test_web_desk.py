@@ -162,12 +162,14 @@ def test_messages_list_open_mark_pending_and_unmark(app, world):
     page = text(h1.get("/app/messages"))
     [mine] = messages.list_messages(world.h1)
     assert f'<tr data-message="{mine.id}" class="unread">' in page and "未读 1 · 待处理 0" in page
+    assert 'data-testid="menu-unread" title="未读消息">1</span>' in page  # the menu's badge
     row = h1.post(f"/app/messages/{mine.id}/pending", htmx=True)
     assert row.status_code == 200 and text(row).startswith(f'<tr data-message="{mine.id}"')
     assert "取消待处理" in text(row) and Message.get_by_id(mine.id).pending
     assert f'data-message="{mine.id}"' in text(h1.get("/app/messages?view=pending"))
     opened = h1.get(f"/app/messages/{mine.id}")
     assert opened.status_code == 200 and Message.get_by_id(mine.id).read_at is not None
+    assert 'data-testid="menu-unread"' not in text(h1.get("/app/messages"))
     assert h1.post(f"/app/messages/{mine.id}/unpending").status_code == 303
     assert not Message.get_by_id(mine.id).pending
     assert "没有待处理的消息" in text(h1.get("/app/messages?view=pending"))

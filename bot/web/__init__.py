@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from flask import Blueprint, Flask, abort, g, redirect, render_template, request, session, url_for
 
 from bot import audit
-from store import accounts
+from store import accounts, messages as message_store
 from store.errors import DomainError
 from store.models import Company
 
@@ -113,6 +113,8 @@ def _frame():
     user = getattr(g, "user", None)
     return {"me": user, "company": getattr(g, "company", None),
             "menu": menu_for(user) if user else [], "csrf_token": csrf_token,
+            # a callable: only full pages (the frame shows the badge) pay for the count
+            "unread_messages": (lambda: message_store.count_unread(user)) if user else (lambda: 0),
             "ROLE_NAMES": ROLE_NAMES, "PRIORITY_NAMES": PRIORITY_NAMES}
 
 
