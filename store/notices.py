@@ -7,7 +7,7 @@ tell people about tasks through `tell`, so a notice looks the same whoever cause
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from store.models import Company, Task, User
+from store.models import Task, User
 from store.outbox import notify
 
 
@@ -26,7 +26,7 @@ def tell(task: Task, user_id: int, kind: str, *, state: str, sender: str, title:
 
     The default dedupe key names the task version the event produced, so each event is
     sent once however often a job retries, and two events never share a key."""
-    tz = Company.zone_of(task.company_id)
+    tz = task.company.zone  # joined by get_task; one lookup otherwise
     data = {"task": f"#{task.number} {task.title}"[:20], "due": short_time(task.due_at, tz),
             "from": sender[:20], "state": state[:20]}
     return notify(task.company_id, user_id, kind, title=title, body=body, task_id=task.id,

@@ -17,10 +17,9 @@ request, job) takes the ids with `take_created()` and enqueues the sends. Whatev
 (Redis down, crash between commit and enqueue) is found again by `find_due`, which the
 sweeper runs every minute.
 """
+from contextlib import nullcontext
 from contextvars import ContextVar
 from datetime import datetime, timedelta
-
-from peewee import IntegrityError
 
 from store.db import db, utcnow
 from store.models import Message, Notification, Task, User, WeChatBinding
@@ -45,31 +44,59 @@ def notify(company_id: int, user_id: int, kind: str, *, title: str, body: str = 
            urgent: bool = False, not_before: datetime | None = None, url: str | None = None,
            keep_message: bool = True) -> Notification | None:
     """Queue one notice for a user; return None when `dedupe_key` was already used."""
-    with db.atomic():
-        try:
-            with db.atomic():  # savepoint: a duplicate key must not abort the caller's transaction
-                note = Notification.create(
-                    company=company_id, user=user_id, kind=kind, task=task_id,
-                    data=data or {}, url=url, dedupe_key=dedupe_key[:200], urgent=urgent,
-                    not_before=not_before or utcnow())
-        except IntegrityError:
-            return None
-        if keep_message:
-            message = Message.create(company=company_id, user=user_id, kind=kind,
-                                     title=title[:200], body=body, task=task_id)
-            note.message = message
-            note.save(only=[Notification.message])
-        note_id = note.id
-        db.after_commit(lambda: _remember(note_id))
+    return notify_many(company_id, [dict(user_id=user_id, kind=kind, title=title, body=body,
+                                         task_id=task_id, data=data, dedupe_key=dedupe_key,
+                                         urgent=urgent, not_before=not_before, url=url)],
+                       keep_message=keep_message)[0]
+
+
+def notify_many(company_id: int, notices: list[dict], *,
+                keep_message: bool = True) -> list[Notification | None]:
+    """Queue several notices (each with the keyword arguments of `notify` but the company)
+    in two multi-row inserts: the Message rows, then the Notification rows pointing at
+    them. A notice whose dedupe key was already used comes back as None.
+
+    ON CONFLICT DO NOTHING instead of a savepoint per row: a duplicate key neither aborts
+    the caller's transaction nor costs a statement of its own."""
+    if not notices:
+        return []
+    now = utcnow()
+    rows = [{"company": company_id, "user": n["user_id"], "kind": n["kind"],
+             "task": n.get("task_id"), "data": n.get("data") or {}, "url": n.get("url"),
+             "dedupe_key": n["dedupe_key"][:200], "urgent": bool(n.get("urgent")),
+             "not_before": n.get("not_before") or now, "created_at": now} for n in notices]
+    with nullcontext() if db.in_transaction() else db.atomic():
+        messages = ([None] * len(rows) if not keep_message else
+                    [Message.insert(company=company_id, user=n["user_id"], kind=n["kind"],
+                                    title=n["title"][:200], body=n.get("body") or "",
+                                    task=n.get("task_id"), created_at=now).execute()
+                     for n in notices])
+        for row, message_id in zip(rows, messages):
+            row["message"] = message_id
+        written = {n.dedupe_key: n for n in Notification.insert_many(rows).on_conflict_ignore()
+                   .returning(Notification.id, Notification.dedupe_key).execute()}
+        lost = [r["message"] for r in rows if r["message"] and r["dedupe_key"] not in written]
+        if lost:  # the message of a notice already queued under its key
+            Message.delete().where(Message.id.in_(lost)).execute()
+        ids = [n.id for n in written.values()]
+        db.after_commit(lambda: _remember(ids))
+    return [_filled(written.get(r["dedupe_key"]), r) for r in rows]
+
+
+def _filled(note: Notification | None, row: dict) -> Notification | None:
+    if note is None:
+        return None
+    for name, value in row.items():
+        setattr(note, name, value)
     return note
 
 
-def _remember(note_id: int) -> None:
+def _remember(note_ids: list[int]) -> None:
     pending = _created.get()
     if pending is None:
         pending = []
         _created.set(pending)
-    pending.append(note_id)
+    pending.extend(note_ids)
 
 
 def take_created() -> list[int]:

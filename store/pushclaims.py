@@ -6,23 +6,27 @@ signature still used once. The unique key decides between concurrent writers.
 """
 from datetime import datetime, timedelta
 
-from peewee import IntegrityError
-
-from store.db import db
 from store.models import PushClaim
 
 
 def put_once(key: str, value: str | None, ttl: int, now: datetime) -> PushClaim | None:
     """Keep `value` under `key` for `ttl` seconds unless a live row already holds the key;
-    None when this call won, else that row."""
-    # Expired rows go first: they would block their key, and nothing else removes them.
-    PushClaim.delete().where(PushClaim.expires_at < now).execute()
-    try:
-        with db.atomic():
-            PushClaim.create(key=key, value=value, expires_at=now + timedelta(seconds=ttl))
-        return None
-    except IntegrityError:
-        return get(key, now)
+    None when this call won, else that row.
+
+    One statement per push: an expired row under the key is taken over in place (ON
+    CONFLICT … DO UPDATE … WHERE expired), and `purge` clears the rest periodically."""
+    expires_at = now + timedelta(seconds=ttl)
+    won = (PushClaim.insert(key=key, value=value, expires_at=expires_at)
+           .on_conflict(conflict_target=[PushClaim.key],
+                        update={PushClaim.value: value, PushClaim.expires_at: expires_at},
+                        where=(PushClaim.expires_at < now))
+           .execute())
+    return None if won else get(key, now)
+
+
+def purge(now: datetime) -> int:
+    """Delete the expired rows (the minute scans call it); returns how many."""
+    return PushClaim.delete().where(PushClaim.expires_at < now).execute()
 
 
 def get(key: str, now: datetime) -> PushClaim | None:
