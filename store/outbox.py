@@ -21,6 +21,8 @@ from contextlib import nullcontext
 from contextvars import ContextVar
 from datetime import datetime, timedelta
 
+from peewee import JOIN
+
 from store.db import db, utcnow
 from store.models import Message, Notification, Task, User, WeChatBinding
 
@@ -130,13 +132,14 @@ def find_due(now: datetime, limit: int = 500, grace: timedelta = SWEEP_GRACE) ->
 
 def claim(note_id: int, now: datetime) -> Notification | None:
     """pending (and due) -> sending, or re-take a claim whose lease ran out; the claimed row,
-    or None. The WHERE makes a second worker (or the sweeper's duplicate job) update nothing."""
+    or None. The WHERE makes a second worker (or the sweeper's duplicate job) update nothing.
+    One statement: the UPDATE returns the row it claimed."""
     due = (((Notification.status == "pending") & (Notification.not_before <= now + CLAIM_SLACK))
            | ((Notification.status == "sending") & (Notification.not_before <= now)))
     taken = (Notification.update(status="sending", attempts=Notification.attempts + 1,
                                  not_before=now + LEASE)
-             .where((Notification.id == note_id) & due).execute())
-    return Notification.get_by_id(note_id) if taken else None
+             .where((Notification.id == note_id) & due).returning(Notification).execute())
+    return next(iter(taken), None)
 
 
 def _finish(note_id: int, **fields) -> bool:
@@ -180,27 +183,25 @@ def defer(note: Notification, now: datetime, error: str, delay_seconds: float) -
 def hold_until(note_id: int, until: datetime) -> bool:
     """Postpone a pending row without spending an attempt (WeChat's daily quota is used up)."""
     return bool(Notification.update(not_before=until)
-                .where(Notification.id == note_id, Notification.status == "pending").execute())
+                .where(Notification.id == note_id, Notification.status == "pending",
+                       Notification.not_before < until).execute())
 
 
-def reason_to_drop(note: Notification) -> str | None:
-    """Why this notice must not be sent any more, or None: checked after the claim, since
-    the user or the task may have changed since it was written."""
-    user = User.get_or_none(User.id == note.user_id)
-    if user is None or not user.active:
-        return "user inactive"
+def destination(note: Notification) -> tuple[str | None, str | None]:
+    """(openid, None) when the notice may be sent now, else (None, why not): checked after
+    the claim, since the user or the task may have changed since it was written. One query
+    (two for a reminder, whose task must still be open)."""
+    user = (User.select(User.active, WeChatBinding.openid, WeChatBinding.followed)
+            .join(WeChatBinding, JOIN.LEFT_OUTER, on=(WeChatBinding.user == User.id))
+            .where(User.id == note.user_id).dicts().first())
+    if user is None or not user["active"]:
+        return None, "user inactive"
     if note.task_id and note.kind in OPEN_TASK_KINDS:
         task = Task.get_or_none(Task.id == note.task_id)
         if task is None or task.deleted_at is not None or task.status != "in_progress":
-            return "task no longer open"
-    binding = WeChatBinding.get_or_none(WeChatBinding.user == note.user_id)
-    if binding is None:
-        return "no WeChat binding"
-    if not binding.followed:
-        return "user does not follow the account"
-    return None
-
-
-def recipient(note: Notification) -> str:
-    """The openid the notice goes to (after `reason_to_drop` said it may be sent)."""
-    return WeChatBinding.get(WeChatBinding.user == note.user_id).openid
+            return None, "task no longer open"
+    if user["openid"] is None:
+        return None, "no WeChat binding"
+    if not user["followed"]:
+        return None, "user does not follow the account"
+    return user["openid"], None
