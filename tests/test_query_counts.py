@@ -17,7 +17,7 @@ from tests.conftest import fake_wechat
 from tests.factories import make_task
 
 LIMITS = {"帮助": 2, "待办": 4, "详情": 8, "完成": 12}
-CLAIMS = {"plain": 3, "safe": 2}  # signature (plain only), claim, reply kept
+CLAIMS = {"plain": 2, "safe": 2}  # the claim (with the signature in plaintext), the reply kept
 
 
 def statements(person, text) -> tuple[str, list[str], list[str]]:
