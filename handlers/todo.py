@@ -1,8 +1,10 @@
 """待办 / 已办 / 我创建的 / 关注: my task lists, numbered so that "完成 2" means the 2nd line shown."""
+from collections.abc import Iterable
+
 from bot.router import Routes
+from bot.wire import MAX_REPLY_BYTES
 from handlers import texts
 from handlers.refs import TASKS
-from bot.wire import MAX_REPLY_BYTES
 from handlers.replies import fit_list, size, task_line, task_status_line
 from menus.keys import MenuKey
 from store import tasks
@@ -16,7 +18,7 @@ TODO_ROWS = MAX_REPLY_BYTES // size(texts.TASK_LINE.format(
     n=1, number=1, title="x", due="01-01 00:00", overdue="")) + 1
 
 
-def _show(ctx, items: list, head: str, lines: list[str], foot: str,
+def _show(ctx, items: list, head: str, lines: Iterable[str], foot: str,
           total: int | None = None) -> str:
     reply, shown = fit_list(head, lines, foot, total=total)
     ctx.session.remember_list(TASKS, [t.id for t in items[:shown]])
@@ -35,7 +37,7 @@ def show_todo(ctx):
         total=todo.total,
         overdue=texts.TODO_OVERDUE.format(n=todo.overdue) if todo.overdue else "")
     return _show(ctx, todo.tasks, head,
-                 [task_line(n, t, ctx) for n, t in enumerate(todo.tasks, 1)],
+                 (task_line(n, t, ctx) for n, t in enumerate(todo.tasks, 1)),  # as far as fits
                  texts.TODO_FOOTER, total=todo.total)
 
 

@@ -29,16 +29,21 @@ class Todo:
         return late, self.tasks[len(late):]
 
 
+LINE_FIELDS = (Task.id, Task.company, Task.project, Task.number, Task.title, Task.priority,
+               Task.status, Task.due_at, Task.current_seq)
+
+
 def list_todo(actor: User, now: datetime, limit: int = 100) -> Todo:
     """My to-do (SPEC §4): the open tasks whose current node I handle, by deadline.
 
     Driven from the actor's current nodes (TaskNode(handler, state)), not from the company's
     tasks: the cost follows the actor's own to-dos and the LIMIT, and a second query counts
     them only when the page is full. A current handler always sees the task (the receipt
-    was written when the node became theirs), so no visibility test is needed."""
+    was written when the node became theirs), so no visibility test is needed. The tasks
+    carry only LINE_FIELDS, what a to-do line shows."""
     if not actor.active:
         return Todo([], 0, 0, now)
-    mine = (TaskNode.select(Task).join(Task, on=((Task.id == TaskNode.task)
+    mine = (TaskNode.select(*LINE_FIELDS).join(Task, on=((Task.id == TaskNode.task)
                                                  & (Task.current_seq == TaskNode.seq)))
             .where(TaskNode.handler == actor.id, TaskNode.state.in_(("active", "started")),
                    Task.company == actor.company_id, Task.status == "in_progress",
