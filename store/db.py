@@ -73,7 +73,9 @@ def open_database(url: str):
     if url.startswith("sqlite"):
         # WAL lets readers run beside the single writer; busy_timeout makes a
         # second writer wait instead of failing at once. RETURNING (SQLite ≥ 3.35) tells
-        # an insert that ON CONFLICT skipped from one that wrote, as on PostgreSQL.
+        # an insert that ON CONFLICT skipped from one that wrote, as on PostgreSQL; as
+        # there, insert_many(...).execute() then returns a cursor of the new rows, which
+        # must be read or dropped before the transaction commits.
         return connect(url, pragmas={"journal_mode": "wal", "foreign_keys": 1,
                                      "busy_timeout": 10000, "synchronous": "normal"},
                        check_same_thread=False, returning_clause=True)
