@@ -139,22 +139,21 @@ def create_task(actor: User | None, project_id: int, title: str, *, due_at: date
 
 def _insert_task(company_id, project, actor, plan, simple, watchers, editors, now, **fields):
     # The UPDATE locks the company row, so concurrent creations get consecutive numbers.
-    Company.update(task_seq=Company.task_seq + 1).where(Company.id == company_id).execute()
-    number = Company.select(Company.task_seq).where(Company.id == company_id).scalar()
-    task = Task.create(company=company_id, project=project.id, number=number, simple=simple,
+    [number] = (Company.update(task_seq=Company.task_seq + 1).where(Company.id == company_id)
+                .returning(Company.task_seq).tuples().execute())
+    task = Task.create(company=company_id, project=project.id, number=number[0], simple=simple,
                        creator=actor.id if actor else None, current_seq=1, created_at=now,
                        **fields)
-    first = None
-    for seq, node in enumerate(plan, 1):
-        row = TaskNode.create(company=company_id, task=task, seq=seq, handler=node["handler_id"],
-                              items=node["items"], days=node["days"],
-                              state="active" if seq == 1 else "pending",
-                              activated_at=now if seq == 1 else None)
-        first = first or row
-    for user_id in watchers:
-        TaskWatcher.create(company=company_id, task=task, user=user_id)
-    for user_id in editors:
-        TaskEditor.create(company=company_id, task=task, user=user_id)
+    nodes = list(TaskNode.insert_many([
+        {"company": company_id, "task": task.id, "seq": seq, "handler": node["handler_id"],
+         "items": node["items"], "days": node["days"],
+         "state": "active" if seq == 1 else "pending", "activated_at": now if seq == 1 else None}
+        for seq, node in enumerate(plan, 1)]).returning(TaskNode).execute())
+    first = next(n for n in nodes if n.seq == 1)  # RETURNING promises no order
+    for model, user_ids in ((TaskWatcher, watchers), (TaskEditor, editors)):
+        if user_ids:
+            model.insert_many([{"company": company_id, "task": task.id, "user": user_id}
+                               for user_id in user_ids]).as_rowcount().execute()
     add_log(task, actor, "create", now, project=project.name, nodes=len(plan),
             handler=first.handler_id, source=fields["source"])
     leaves.route_node(task, first, now)  # its handler on leave: to the stand-in
