@@ -323,6 +323,9 @@ def _one_line(message: dict) -> str:
 def _handler_for(mock: MockWeChat) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"
+        # Headers and body go out in two writes: without TCP_NODELAY a keep-alive client
+        # waits out its delayed ACK (~40 ms) on every request.
+        disable_nagle_algorithm = True
 
         def _answer(self, method: str) -> None:
             parts = urlsplit(self.path)

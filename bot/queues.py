@@ -24,7 +24,10 @@ RUN_SCANS = "jobs.scans.run_scans"
 INGEST_BATCH = "jobs.erp.ingest_batch"
 FETCH_AVATAR = "jobs.avatar.fetch_avatar"
 
-NOTIFICATIONS, DEFAULT = "notifications", "default"
+SCANS, NOTIFICATIONS, DEFAULT = "scans", "notifications", "default"
+# What a worker listens to, first queue first: the minute's scans never wait behind the
+# sends that an earlier scan queued (a thousand reminders would hold them up for minutes).
+WORKER_QUEUES = (SCANS, NOTIFICATIONS, DEFAULT)
 
 # RQ's retry schedule mirrors the outbox's backoff; the job re-checks the row, so a
 # mismatch is harmless.
@@ -71,7 +74,7 @@ def enqueue_minute(redis, now: datetime | None = None) -> bool:
     minute = now.strftime("%Y%m%d%H%M")
     if not redis.set(f"twork:scheduler:tick:{minute}", "1", nx=True, ex=TICK_LOCK_TTL):
         return False
-    queue = get_queue(redis, DEFAULT)
+    queue = get_queue(redis, SCANS)
     # Job ids name the minute: readable in rq-dashboard (RQ ids allow no ':').
     queue.enqueue(RUN_SCANS, job_id=f"scans-{minute}", job_timeout=TICK_JOB_TIMEOUT, result_ttl=3600)
     queue.enqueue(SWEEP_OUTBOX, job_id=f"sweep-{minute}", job_timeout=TICK_JOB_TIMEOUT, result_ttl=3600)

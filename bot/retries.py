@@ -20,20 +20,34 @@ from store.db import utcnow
 CLAIM_TTL = 300
 
 
+class ReplayedSignature(Exception):
+    """A plaintext signature already used for another body."""
+
+
 class RetryGuard:
     def __init__(self, wait_seconds: float = 3.0):
         self.wait_seconds = wait_seconds
 
-    def accept_signature(self, timestamp: str, nonce: str, body: bytes, ttl: int) -> bool:
-        """False when this (timestamp, nonce) already signed a different body: a replayed
-        query string. The same body again is WeChat resending, and the claim answers it."""
-        digest = hashlib.sha256(body).hexdigest()
-        held = pushclaims.put_once(f"wx:sig:{timestamp}:{nonce}", digest, ttl, utcnow())
-        return held is None or held.value == digest
+    def claim(self, key: str, signature: tuple[str, str, bytes, int] | None = None) -> bool:
+        """True for the first delivery of this push, False for a retry.
 
-    def claim(self, key: str) -> bool:
-        """True for the first delivery of this push, False for a retry."""
-        return pushclaims.put_once(key, None, CLAIM_TTL, utcnow()) is None
+        `signature` (timestamp, nonce, body, ttl) is a plaintext push's: its (timestamp,
+        nonce) is taken in the same statement as the claim, and ReplayedSignature is raised
+        when they already signed a different body (a replayed query string; the same body
+        again is WeChat resending, and the claim answers it)."""
+        entries = [(key, None, CLAIM_TTL)]
+        if signature is not None:
+            timestamp, nonce, body, ttl = signature
+            digest = hashlib.sha256(body).hexdigest()
+            entries.append((f"wx:sig:{timestamp}:{nonce}", digest, ttl))
+        held = pushclaims.put_each_once(entries, utcnow())
+        if signature is not None:
+            sig = held[entries[1][0]]
+            if sig is not None and sig.value != digest:
+                if held[key] is None:
+                    pushclaims.drop(key)  # a forged push must not claim the real one's key
+                raise ReplayedSignature()
+        return held[key] is None
 
     def remember(self, key: str, reply: str | None) -> None:
         pushclaims.put(key, reply or "", CLAIM_TTL, utcnow())

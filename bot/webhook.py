@@ -13,7 +13,7 @@ from flask import Blueprint, current_app, jsonify, request
 
 from bot import wire
 from bot.errors import DATABASE_ERRORS
-from bot.retries import RetryGuard
+from bot.retries import ReplayedSignature, RetryGuard
 from bot.router import Ctx
 from bot.session import SessionBusy, SessionUnavailable, user_lock
 from store.db import utcnow
@@ -64,11 +64,12 @@ def _answer_once(msg, raw: bytes, args) -> str | None:
     key = wire.dedupe_key(msg)
     try:
         # msg_signature binds an encrypted body to its query; a plain signature does not.
-        if not wire.is_encrypted(args) and not guard.accept_signature(
-                args["timestamp"], args["nonce"], raw, ttl=2 * settings.MAX_CLOCK_SKEW):
-            raise wire.WireError(403, "signature already used for another body")
-        if not guard.claim(key):
+        signature = (None if wire.is_encrypted(args) else
+                     (args["timestamp"], args["nonce"], raw, 2 * settings.MAX_CLOCK_SKEW))
+        if not guard.claim(key, signature):
             return guard.previous_reply(key)
+    except ReplayedSignature:
+        raise wire.WireError(403, "signature already used for another body")
     except DATABASE_ERRORS:
         log.exception("database unavailable: push %s not claimed", key)
         return texts.NOTHING_DONE

@@ -2,6 +2,7 @@
 a list into the wire's reply limit (bot.wire.MAX_REPLY_BYTES) with "…还有 N 条".
 
 Refused store calls are answered by the router (bot/router.py), not here."""
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
@@ -26,14 +27,17 @@ def short(text: str, chars: int = 30) -> str:
     return text if len(text) <= chars else text[:chars - 1] + texts.ELLIPSIS
 
 
-def fit_list(head: str, items: list[str], foot: str = "", limit: int = MAX_REPLY_BYTES,
+def fit_list(head: str, items: Iterable[str], foot: str = "", limit: int = MAX_REPLY_BYTES,
              *, total: int | None = None) -> tuple[str, int]:
     """`head`, as many `items` as fit, "…还有 N 条" when some were cut, and `foot`.
 
-    `total` is how many there are when `items` is only the first page of them. Returns
-    the reply and how many items it shows, so that a caller remembers only the
-    positions the user could see."""
-    total = max(total or 0, len(items))
+    `total` is how many there are when `items` is only the first page of them; with it,
+    `items` may be a generator, read only as far as the reply has room. Returns the reply
+    and how many items it shows, so that a caller remembers only the positions the user
+    could see."""
+    if not isinstance(items, Iterator):
+        items = list(items)
+        total = max(total or 0, len(items))
     head, foot = clip(head, limit // 2), clip(foot, limit // 4)
     used = size(head) + (size(foot) + 1 if foot else 0)
     shown = []

@@ -9,7 +9,7 @@ from handlers.mentions import resolve_user, take_mentions
 from handlers.messages import open_message
 from handlers.refs import MESSAGES, message_at, task_ref
 from handlers.replies import fit_list, local, overdue_mark, short
-from store import tasks, workflow
+from store import tasks, taskviews, workflow
 from store.erp_kinds import document_rows
 from store.errors import Invalid
 
@@ -76,14 +76,6 @@ def format_detail(detail: dict, ctx) -> str:
     return reply
 
 
-def _current_handler_name(ctx, task) -> str:
-    detail = tasks.task_detail(ctx.user, task.id, ctx.now)
-    for node in detail["nodes"]:
-        if node["seq"] == detail["current_seq"]:
-            return node.get("handler_label") or node["handler_name"]
-    return ""
-
-
 @routes.command("详情", "task", "查看")
 def show_task(ctx):
     """详情 N task — 任务详情：流程、动态和你能做的操作"""
@@ -93,19 +85,23 @@ def show_task(ctx):
             return open_message(ctx, message, n)
     task, _ = task_ref(ctx, "详情")
     # SPEC §3: the current handler opening the details starts their node.
-    workflow.open_task(ctx.user, task.id, ctx.now)
-    return format_detail(tasks.task_detail(ctx.user, task.id, ctx.now), ctx)
+    flow = workflow.open_flow(ctx.user, task, ctx.now)
+    return format_detail(taskviews.task_brief(ctx.user, flow, ctx.now), ctx)
 
 
 @routes.command("完成", "complete", "finish")
 def complete_task(ctx):
     """完成 N complete — 办结我这一步"""
     task, _ = task_ref(ctx, "完成")
-    task = workflow.complete(ctx.user, task.id, ctx.now)
-    following = (texts.COMPLETED_ALL if task.status == "done" else
-                 texts.COMPLETED_NEXT.format(name=_current_handler_name(ctx, task)))
+    flow = workflow.complete_flow(ctx.user, task, ctx.now)
+    task, current = flow.task, flow.current
+    following = (texts.COMPLETED_ALL if current is None else texts.COMPLETED_NEXT.format(
+        name=current.handler.name if current.delegated_from_id is None
+        else taskviews.handler_label(task)))
     reply = texts.COMPLETED.format(number=task.number, title=short(task.title), next=following)
-    question = late.ask_reason(ctx, task)  # done after the deadline: ask why (SPEC §9)
+    # Done after the deadline: ask why (SPEC §9).
+    late_now = task.due_at is not None and task.due_at < ctx.now
+    question = late.ask_reason(ctx, task) if late_now else ""
     return reply + "\n" + question if question else reply
 
 
@@ -138,7 +134,7 @@ def rollback_task(ctx):
         raise Invalid(texts.ROLLBACK_USAGE)
     task = workflow.rollback(ctx.user, task.id, reason, ctx.now)
     return texts.ROLLED_BACK.format(number=task.number, title=short(task.title),
-                                    name=_current_handler_name(ctx, task))
+                                    name=taskviews.handler_label(task))
 
 
 @routes.command("撤回", "withdraw")
@@ -155,7 +151,7 @@ def urge_task(ctx):
     task, _ = task_ref(ctx, "催办")
     task = workflow.urge(ctx.user, task.id, ctx.now)
     return texts.URGED.format(number=task.number, title=short(task.title),
-                              name=_current_handler_name(ctx, task))
+                              name=taskviews.handler_label(task))
 
 
 @routes.command("评论", "comment")

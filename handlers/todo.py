@@ -1,16 +1,26 @@
 """待办 / 已办 / 我创建的 / 关注: my task lists, numbered so that "完成 2" means the 2nd line shown."""
+from collections.abc import Iterable
+
 from bot.router import Routes
+from bot.wire import MAX_REPLY_BYTES
 from handlers import texts
 from handlers.refs import TASKS
-from handlers.replies import fit_list, task_line, task_status_line
+from handlers.replies import fit_list, size, task_line, task_status_line
 from menus.keys import MenuKey
 from store import tasks
 
 routes = Routes()
 
 
-def _show(ctx, items: list, head: str, lines: list[str], foot: str) -> str:
-    reply, shown = fit_list(head, lines, foot)
+# The most lines a reply can show (the shortest line against the wire's limit): 待办 reads
+# no more rows than that, and counts the rest.
+TODO_ROWS = MAX_REPLY_BYTES // size(texts.TASK_LINE.format(
+    n=1, number=1, title="x", due="01-01 00:00", overdue="")) + 1
+
+
+def _show(ctx, items: list, head: str, lines: Iterable[str], foot: str,
+          total: int | None = None) -> str:
+    reply, shown = fit_list(head, lines, foot, total=total)
     ctx.session.remember_list(TASKS, [t.id for t in items[:shown]])
     return reply
 
@@ -19,15 +29,16 @@ def _show(ctx, items: list, head: str, lines: list[str], foot: str) -> str:
 @routes.click(MenuKey.TODO)
 def show_todo(ctx):
     """待办 todo — 我的待办（已过期在前）"""
-    overdue, new = tasks.list_todo(ctx.user, ctx.now)
-    todo = overdue + new
-    if not todo:
+    todo = tasks.list_todo(ctx.user, ctx.now, limit=TODO_ROWS)
+    if not todo.tasks:
         ctx.session.remember_list(TASKS, [])
         return texts.TODO_EMPTY
     head = texts.TODO_HEADER.format(
-        total=len(todo), overdue=texts.TODO_OVERDUE.format(n=len(overdue)) if overdue else "")
-    return _show(ctx, todo, head, [task_line(n, t, ctx) for n, t in enumerate(todo, 1)],
-                 texts.TODO_FOOTER)
+        total=todo.total,
+        overdue=texts.TODO_OVERDUE.format(n=todo.overdue) if todo.overdue else "")
+    return _show(ctx, todo.tasks, head,
+                 (task_line(n, t, ctx) for n, t in enumerate(todo.tasks, 1)),  # as far as fits
+                 texts.TODO_FOOTER, total=todo.total)
 
 
 def _status_list(ctx, items: list, head: str, empty: str) -> str:

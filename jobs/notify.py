@@ -117,33 +117,38 @@ def send_notification(notification_id: int) -> str:
     """Deliver one outbox row; returns what happened (for RQ's result and the logs)."""
     with job_connection():
         now = utcnow()
-        note = Notification.get_or_none(Notification.id == notification_id)
-        if note is None:
-            return "missing"
-        if note.status in ("sent", "dropped", "failed"):
-            return f"already {note.status}"
-        if note.status == "pending" and note.not_before > now + outbox.CLAIM_SLACK:
-            return "not due"  # the sweeper enqueues it once it is
         quota_back = _quota_exhausted_until(now)
-        if quota_back is not None:
-            # Another send hit 45009 today: wait without calling WeChat or using an attempt.
-            outbox.hold_until(note.id, quota_back)
+        # Another send hit 45009 today: wait without calling WeChat or using an attempt.
+        if quota_back is not None and outbox.hold_until(notification_id, quota_back):
             return "deferred: daily quota"
-        note = outbox.claim(note.id, now)
+        # The claim comes first, in one statement: the usual case costs no read before it.
+        note = outbox.claim(notification_id, now) if quota_back is None else None
         if note is None:
-            return "claimed elsewhere"
-        reason = outbox.reason_to_drop(note)
+            return _not_claimed(notification_id, now)
+        openid, reason = outbox.destination(note)
         if reason:
             outbox.mark_dropped(note.id, reason)
             return f"dropped: {reason}"
-        return _deliver(note, now)
+        return _deliver(note, openid, now)
 
 
-def _deliver(note: Notification, now: datetime) -> str:
+def _not_claimed(notification_id: int, now: datetime) -> str:
+    """Why the claim took nothing (for RQ's result and the logs)."""
+    note = Notification.get_or_none(Notification.id == notification_id)
+    if note is None:
+        return "missing"
+    if note.status in ("sent", "dropped", "failed"):
+        return f"already {note.status}"
+    if note.status == "pending" and note.not_before > now + outbox.CLAIM_SLACK:
+        return "not due"  # the sweeper enqueues it once it is
+    return "claimed elsewhere"
+
+
+def _deliver(note: Notification, openid: str, now: datetime) -> str:
     settings = current_settings()
     try:
         msgid = get_client(settings).send_template(
-            outbox.recipient(note), settings.WECHAT_TEMPLATE_TASK, template_data(note.data or {}),
+            openid, settings.WECHAT_TEMPLATE_TASK, template_data(note.data or {}),
             link_for(note, settings.PUBLIC_BASE_URL), client_msg_id(note.dedupe_key))
     except WeChatAPIError as error:
         return _handle_error(note, error, now)

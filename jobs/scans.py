@@ -21,7 +21,7 @@ from datetime import datetime, timedelta
 
 from bot.queues import enqueue_created_notifications
 from jobs.runtime import job_connection, job_redis
-from store import reminders
+from store import pushclaims, reminders
 from store.db import utcnow
 from store.leaves import apply_leaves
 from store.models import Company, Notification, Scenario, Task, TaskNode, User
@@ -172,6 +172,7 @@ def scan_all(now: datetime) -> dict[str, int]:
               "escalations": queue_escalations(now)}
     counts["summaries"] = reminders.summarise_held(now)
     counts["digests"] = reminders.queue_daily_digest(now)
+    counts["expired_claims"] = pushclaims.purge(now)
     return counts
 
 

@@ -1,8 +1,15 @@
 """The RQ worker process (`python -m jobs.worker`, Procfile `worker`).
 
-Binds the models to DATABASE_URL once, hands the settings to the jobs, and works the
-`notifications` queue before `default`, with RQ's scheduler enabled so that jobs deferred by
-`Retry(interval=...)` come back on time. `--burst` drains and exits (tests).
+Binds the models to DATABASE_URL once, hands the settings to the jobs, and works the `scans`
+queue first, then `notifications`, then `default` (bot.queues.WORKER_QUEUES), with RQ's
+scheduler enabled so that jobs deferred by `Retry(interval=...)` come back on time. `--burst`
+drains and exits (tests).
+
+Jobs run in this process (RQ's SimpleWorker), not in a fork per job: a send takes a few
+milliseconds, and a fork per job would also pay for a new database connection, Redis pool
+and WeChat client (token cache, HTTP keep-alive) every time. The pooled database
+connection, the Redis connection and the client (bot.wechat_api.get_client) live as long as
+the process. Job timeouts still hold (SIGALRM in this process).
 
 A Redis outage does not stop it: its connection retries every command until Redis is back
 (bot.redis_conn), so RQ's loop never sees the error; the outbox rows whose jobs were lost with
@@ -14,9 +21,9 @@ import argparse
 import logging
 import sys
 
-from rq import Worker
+from rq import SimpleWorker
 
-from bot.queues import DEFAULT, NOTIFICATIONS, get_queue
+from bot.queues import WORKER_QUEUES, get_queue
 from bot.redis_conn import connect_redis
 from bot.settings import SettingsError, load_settings
 from bot.startup import require_services
@@ -38,8 +45,9 @@ def main(argv: list[str] | None = None) -> None:
         sys.exit(str(error))
     runtime.configure(settings)
     redis = connect_redis(settings.REDIS_URL, wait_out_outages=True)
-    queues = [get_queue(redis, NOTIFICATIONS), get_queue(redis, DEFAULT)]
-    Worker(queues, connection=redis, name=args.name).work(burst=args.burst, with_scheduler=True)
+    queues = [get_queue(redis, name) for name in WORKER_QUEUES]
+    SimpleWorker(queues, connection=redis, name=args.name).work(burst=args.burst,
+                                                                with_scheduler=True)
 
 
 if __name__ == "__main__":

@@ -116,21 +116,20 @@ def _tell_first_handlers(chunk: Chunk) -> None:
     sender (store.notices fills the template fields, store.quiet holds what is not urgent):
     its 消息 row and its outbox row, two inserts for all."""
     new, company_id = chunk.created, chunk.company_id
-    held: dict[int, object] = {}  # quiet hours end per recipient (the same for the chunk's moment)
     sent_at = utcnow()
+    held = quiet.holds(company_id, {t.setup.nodes[0]["handler_id"] for t in new
+                                    if t.fields["priority"] != "urgent"}, chunk.now)
     notices = []
     for task in new:
         first = task.setup.nodes[0]
         user_id, urgent = first["handler_id"], task.fields["priority"] == "urgent"
-        if not urgent and user_id not in held:
-            held[user_id] = quiet.hold_for(company_id, user_id, chunk.now)
         shown = Task(number=task.fields["number"], title=task.title, due_at=task.fields["due_at"])
         notices.append({
             "user": user_id, "task": task.id, "title": f"新任务：{task.title}"[:200],
             "body": f"ERP发给你的任务，请处理：{first['items'] or task.title}",
             "data": task_fields(shown, chunk.tz, sender="ERP", state="待处理",
                                 note=first["items"] or ""),
-            "urgent": urgent, "not_before": (None if urgent else held[user_id]) or sent_at,
+            "urgent": urgent, "not_before": (None if urgent else held.get(user_id)) or sent_at,
             "dedupe_key": f"task:{task.id}:v0:task_received:{user_id}"})
     Message.insert_many([{"company": company_id, "user": n["user"], "kind": "task_received",
                           "title": n["title"], "body": n["body"], "task": n["task"]}
@@ -145,7 +144,7 @@ def _tell_first_handlers(chunk: Chunk) -> None:
     ids = [i for (i,) in Notification.select(Notification.id).where(
         Notification.dedupe_key.in_([n["dedupe_key"] for n in notices])).tuples()]
     # What outbox.notify does for each row it writes: hand the ids over once committed.
-    db.after_commit(lambda: [outbox._remember(i) for i in ids])
+    db.after_commit(lambda: outbox._remember(ids))
 
 
 def _roll_up(tasks: list[OpenTask]) -> None:

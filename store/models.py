@@ -337,6 +337,10 @@ class Notification(CompanyScoped):
     created_at = UTCDateTimeField(default=utcnow)
     sent_at = UTCDateTimeField(null=True)
 
+    class Meta:
+        # The sweeper and the summaries: pending (or claimed) rows due by a time.
+        indexes = ((("status", "not_before"), False),)
+
 
 class ErpEvent(CompanyScoped):
     event_id = CharField(max_length=128)

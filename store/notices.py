@@ -15,7 +15,7 @@ notice about an urgent-priority task goes at once; any other waits out quiet hou
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
-from store.models import Company, Task, User
+from store.models import Task, User
 from store.outbox import notify
 
 FIELD_CHARS = 20  # what WeChat shows of a template field
@@ -54,8 +54,8 @@ def tell(task: Task, user_id: int, kind: str, *, state: str, sender: str, title:
 
     The default dedupe key names the task version the event produced, so each event is
     sent once however often a job retries, and two events never share a key."""
-    tz = Company.zone_of(task.company_id)
+    tz = task.company.zone  # joined by get_task; one lookup otherwise
     return notify(task.company_id, user_id, kind, title=title, body=body, task_id=task.id,
                   data=task_fields(task, tz, sender=sender, state=state, note=note),
-                  urgent=urgent or task.priority == "urgent", now=now,
+                  urgent=urgent or task.priority == "urgent", now=now, company=task.company,
                   dedupe_key=key or f"task:{task.id}:v{task.version}:{kind}:{user_id}")

@@ -17,14 +17,15 @@ request, job) takes the ids with `take_created()` and enqueues the sends. Whatev
 (Redis down, crash between commit and enqueue) is found again by `find_due`, which the
 sweeper runs every minute.
 """
+from contextlib import nullcontext
 from contextvars import ContextVar
 from datetime import datetime, timedelta
 
-from peewee import IntegrityError
+from peewee import JOIN
 
 from store import quiet
 from store.db import db, utcnow
-from store.models import Message, Notification, Task, User, WeChatBinding
+from store.models import Company, Message, Notification, Task, User, WeChatBinding
 
 BACKOFF_BASE = 30  # seconds before the first retry
 BACKOFF_CAP = 3600
@@ -44,39 +45,70 @@ _created: ContextVar[list[int] | None] = ContextVar("twork_outbox_created", defa
 def notify(company_id: int, user_id: int, kind: str, *, title: str, body: str = "",
            task_id: int | None = None, data: dict | None = None, dedupe_key: str,
            urgent: bool = False, not_before: datetime | None = None, url: str | None = None,
-           keep_message: bool = True, now: datetime | None = None) -> Notification | None:
+           keep_message: bool = True, now: datetime | None = None,
+           company: Company | None = None) -> Notification | None:
     """Queue one notice for a user; return None when `dedupe_key` was already used.
 
     Without `not_before`, a notice that is not urgent raised during quiet hours waits for
-    their end (store.quiet; `now` is when it was raised, default the clock); `urgent`
-    ones, and those given a `not_before`, keep it."""
-    if not_before is None and not urgent:
-        not_before = quiet.hold_for(company_id, user_id, now or utcnow())
-    with db.atomic():
-        try:
-            with db.atomic():  # savepoint: a duplicate key must not abort the caller's transaction
-                note = Notification.create(
-                    company=company_id, user=user_id, kind=kind, task=task_id,
-                    data=data or {}, url=url, dedupe_key=dedupe_key[:200], urgent=urgent,
-                    not_before=not_before or utcnow())
-        except IntegrityError:
-            return None
-        if keep_message:
-            message = Message.create(company=company_id, user=user_id, kind=kind,
-                                     title=title[:200], body=body, task=task_id)
-            note.message = message
-            note.save(only=[Notification.message])
-        note_id = note.id
-        db.after_commit(lambda: _remember(note_id))
+    their end (store.quiet; `now` is when it was raised, default the clock; `company`, when
+    the caller has it loaded, spares looking it up); `urgent` ones, and those given a
+    `not_before`, keep it."""
+    return notify_many(company_id, [dict(user_id=user_id, kind=kind, title=title, body=body,
+                                         task_id=task_id, data=data, dedupe_key=dedupe_key,
+                                         urgent=urgent, not_before=not_before, url=url)],
+                       keep_message=keep_message, now=now, company=company)[0]
+
+
+def notify_many(company_id: int, notices: list[dict], *,
+                keep_message: bool = True) -> list[Notification | None]:
+    """Queue several notices (each with the keyword arguments of `notify` but the company)
+    in two multi-row inserts: the Message rows, then the Notification rows pointing at
+    them. A notice whose dedupe key was already used comes back as None.
+
+    ON CONFLICT DO NOTHING instead of a savepoint per row: a duplicate key neither aborts
+    the caller's transaction nor costs a statement of its own."""
+    if not notices:
+        return []
+    raised, now = now, utcnow()
+    waiting = {n["user_id"] for n in notices if n.get("not_before") is None and not n.get("urgent")}
+    held = quiet.holds(company or company_id, waiting, raised or now) if waiting else {}
+    rows = [{"company": company_id, "user": n["user_id"], "kind": n["kind"],
+             "task": n.get("task_id"), "data": n.get("data") or {}, "url": n.get("url"),
+             "dedupe_key": n["dedupe_key"][:200], "urgent": bool(n.get("urgent")),
+             "not_before": n.get("not_before") or (None if n.get("urgent") else held.get(n["user_id"]))
+             or now, "created_at": now} for n in notices]
+    with nullcontext() if db.in_transaction() else db.atomic():
+        messages = ([None] * len(rows) if not keep_message else
+                    [Message.insert(company=company_id, user=n["user_id"], kind=n["kind"],
+                                    title=n["title"][:200], body=n.get("body") or "",
+                                    task=n.get("task_id"), created_at=now).execute()
+                     for n in notices])
+        for row, message_id in zip(rows, messages):
+            row["message"] = message_id
+        written = {n.dedupe_key: n for n in Notification.insert_many(rows).on_conflict_ignore()
+                   .returning(Notification.id, Notification.dedupe_key).execute()}
+        lost = [r["message"] for r in rows if r["message"] and r["dedupe_key"] not in written]
+        if lost:  # the message of a notice already queued under its key
+            Message.delete().where(Message.id.in_(lost)).execute()
+        ids = [n.id for n in written.values()]
+        db.after_commit(lambda: _remember(ids))
+    return [_filled(written.get(r["dedupe_key"]), r) for r in rows]
+
+
+def _filled(note: Notification | None, row: dict) -> Notification | None:
+    if note is None:
+        return None
+    for name, value in row.items():
+        setattr(note, name, value)
     return note
 
 
-def _remember(note_id: int) -> None:
+def _remember(note_ids: list[int]) -> None:
     pending = _created.get()
     if pending is None:
         pending = []
         _created.set(pending)
-    pending.append(note_id)
+    pending.extend(note_ids)
 
 
 def take_created() -> list[int]:
@@ -110,13 +142,14 @@ def find_due(now: datetime, limit: int = 500, grace: timedelta = SWEEP_GRACE) ->
 
 def claim(note_id: int, now: datetime) -> Notification | None:
     """pending (and due) -> sending, or re-take a claim whose lease ran out; the claimed row,
-    or None. The WHERE makes a second worker (or the sweeper's duplicate job) update nothing."""
+    or None. The WHERE makes a second worker (or the sweeper's duplicate job) update nothing.
+    One statement: the UPDATE returns the row it claimed."""
     due = (((Notification.status == "pending") & (Notification.not_before <= now + CLAIM_SLACK))
            | ((Notification.status == "sending") & (Notification.not_before <= now)))
     taken = (Notification.update(status="sending", attempts=Notification.attempts + 1,
                                  not_before=now + LEASE)
-             .where((Notification.id == note_id) & due).execute())
-    return Notification.get_by_id(note_id) if taken else None
+             .where((Notification.id == note_id) & due).returning(Notification).execute())
+    return next(iter(taken), None)
 
 
 def _finish(note_id: int, **fields) -> bool:
@@ -160,29 +193,28 @@ def defer(note: Notification, now: datetime, error: str, delay_seconds: float) -
 def hold_until(note_id: int, until: datetime) -> bool:
     """Postpone a pending row without spending an attempt (WeChat's daily quota is used up)."""
     return bool(Notification.update(not_before=until)
-                .where(Notification.id == note_id, Notification.status == "pending").execute())
+                .where(Notification.id == note_id, Notification.status == "pending",
+                       Notification.not_before < until).execute())
 
 
-def reason_to_drop(note: Notification) -> str | None:
-    """Why this notice must not be sent any more, or None: checked after the claim, since
-    the user or the task may have changed since it was written."""
-    user = User.get_or_none(User.id == note.user_id)
-    if user is None or not user.active:
-        return "user inactive"
+def destination(note: Notification) -> tuple[str | None, str | None]:
+    """(openid, None) when the notice may be sent now, else (None, why not): checked after
+    the claim, since the user or the task may have changed since it was written. One query
+    (two for a reminder, whose task must still be open)."""
+    user = (User.select(User.active, WeChatBinding.openid, WeChatBinding.followed,
+                        WeChatBinding.blocked_at)
+            .join(WeChatBinding, JOIN.LEFT_OUTER, on=(WeChatBinding.user == User.id))
+            .where(User.id == note.user_id).dicts().first())
+    if user is None or not user["active"]:
+        return None, "user inactive"
     if note.task_id and note.kind in OPEN_TASK_KINDS:
         task = Task.get_or_none(Task.id == note.task_id)
         if task is None or task.deleted_at is not None or task.status != "in_progress":
-            return "task no longer open"
-    binding = WeChatBinding.get_or_none(WeChatBinding.user == note.user_id)
-    if binding is None:
-        return "no WeChat binding"
-    if not binding.followed:
-        return "user does not follow the account"
-    if binding.blocked_at is not None:
-        return "user blocked the account's messages"
-    return None
-
-
-def recipient(note: Notification) -> str:
-    """The openid the notice goes to (after `reason_to_drop` said it may be sent)."""
-    return WeChatBinding.get(WeChatBinding.user == note.user_id).openid
+            return None, "task no longer open"
+    if user["openid"] is None:
+        return None, "no WeChat binding"
+    if not user["followed"]:
+        return None, "user does not follow the account"
+    if user["blocked_at"] is not None:
+        return None, "user blocked the account's messages"
+    return user["openid"], None

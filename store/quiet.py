@@ -1,5 +1,5 @@
 """Quiet hours (SPEC §9 "digest, not spam"): when a notice that is not urgent may reach a
-person. Every notice goes through `store.outbox.notify`, which asks `hold_for` here, so the
+person. Every notice goes through `store.outbox.notify`, which asks `holds` here, so the
 rule holds for workflow notices, leave hand-overs and announcements as it does for
 reminders: one raised during quiet hours waits until they end (+ HOLD_MARGIN, which gives
 the morning summary time to collect it before the sweeper would send it), or until the
@@ -84,10 +84,12 @@ def hold_until(company: Company, user: User, now: datetime) -> datetime | None:
     return end + HOLD_MARGIN
 
 
-def hold_for(company_id: int, user_id: int, now: datetime) -> datetime | None:
-    """`hold_until` for ids (what the outbox has); None outside quiet hours."""
-    company = Company.get_or_none(Company.id == company_id)
+def holds(company: Company | int, user_ids, now: datetime) -> dict[int, datetime]:
+    """not_before of a non-urgent notice raised `now` for each of `user_ids` that must wait;
+    empty outside quiet hours (then only the company is read, or nothing when given)."""
+    if not isinstance(company, Company):
+        company = Company.get_or_none(Company.id == company)
     if company is None or quiet_until(company, now) is None:
-        return None
-    user = User.get_or_none(User.id == user_id)
-    return hold_until(company, user, now) if user is not None else None
+        return {}
+    users = User.select().where(User.id.in_(list(user_ids)), User.company == company.id)
+    return {user.id: hold_until(company, user, now) for user in users}

@@ -15,6 +15,7 @@ from store.models import (PRIORITIES, Comment, Company, Project, Scenario, Task,
                           TaskLog, TaskNode, TaskWatcher, Template, User)
 from store.notices import tell
 from store.taskstate import add_log, add_receipt, bump, load_flow, start_node
+from store.taskviews import Todo, list_todo, names_of  # noqa: F401 (public here too)
 from store.visibility import NO_TASK, get_task, visible_tasks  # noqa: F401 (public here too)
 
 VIEWS = ("all", "todo", "done", "created", "watched")
@@ -138,22 +139,21 @@ def create_task(actor: User | None, project_id: int, title: str, *, due_at: date
 
 def _insert_task(company_id, project, actor, plan, simple, watchers, editors, now, **fields):
     # The UPDATE locks the company row, so concurrent creations get consecutive numbers.
-    Company.update(task_seq=Company.task_seq + 1).where(Company.id == company_id).execute()
-    number = Company.select(Company.task_seq).where(Company.id == company_id).scalar()
-    task = Task.create(company=company_id, project=project.id, number=number, simple=simple,
+    [number] = (Company.update(task_seq=Company.task_seq + 1).where(Company.id == company_id)
+                .returning(Company.task_seq).tuples().execute())
+    task = Task.create(company=company_id, project=project.id, number=number[0], simple=simple,
                        creator=actor.id if actor else None, current_seq=1, created_at=now,
                        **fields)
-    first = None
-    for seq, node in enumerate(plan, 1):
-        row = TaskNode.create(company=company_id, task=task, seq=seq, handler=node["handler_id"],
-                              items=node["items"], days=node["days"],
-                              state="active" if seq == 1 else "pending",
-                              activated_at=now if seq == 1 else None)
-        first = first or row
-    for user_id in watchers:
-        TaskWatcher.create(company=company_id, task=task, user=user_id)
-    for user_id in editors:
-        TaskEditor.create(company=company_id, task=task, user=user_id)
+    nodes = list(TaskNode.insert_many([
+        {"company": company_id, "task": task.id, "seq": seq, "handler": node["handler_id"],
+         "items": node["items"], "days": node["days"],
+         "state": "active" if seq == 1 else "pending", "activated_at": now if seq == 1 else None}
+        for seq, node in enumerate(plan, 1)]).returning(TaskNode).execute())
+    first = next(n for n in nodes if n.seq == 1)  # RETURNING promises no order
+    for model, user_ids in ((TaskWatcher, watchers), (TaskEditor, editors)):
+        if user_ids:
+            model.insert_many([{"company": company_id, "task": task.id, "user": user_id}
+                               for user_id in user_ids]).as_rowcount().execute()
     add_log(task, actor, "create", now, project=project.name, nodes=len(plan),
             handler=first.handler_id, source=fields["source"])
     leaves.route_node(task, first, now)  # its handler on leave: to the stand-in
@@ -208,13 +208,6 @@ def list_tasks(actor: User, view: str | None = None, *, project_id: int | None =
         match = Task.title.contains(text) | Task.description.contains(text)
         query = query.where(match | (Task.number == int(digits)) if digits.isdigit() else match)
     return list(query.order_by(*order).limit(max(1, min(limit, 500))).offset(max(offset, 0)))
-
-
-def list_todo(actor: User, now: datetime) -> tuple[list[Task], list[Task]]:
-    """My to-do (SPEC §4): (overdue, new), each by deadline."""
-    todo = list_tasks(actor, "todo", limit=500)
-    return ([t for t in todo if t.due_at is not None and t.due_at < now],
-            [t for t in todo if t.due_at is None or t.due_at >= now])
 
 
 def list_done(actor: User, limit: int = 50) -> list[Task]:
@@ -372,17 +365,10 @@ def add_comment(actor: User, task_id: int, body: str, now: datetime) -> Comment:
     return comment
 
 
-def _names(user_ids) -> dict[int, str]:
-    ids = {u for u in user_ids if u is not None}
-    if not ids:
-        return {}
-    return {u.id: u.name for u in User.select(User.id, User.name).where(User.id.in_(ids))}
-
-
 def _log_rows(task: Task, tz, limit: int | None = None) -> list[dict]:
     query = TaskLog.select().where(TaskLog.task == task.id).order_by(TaskLog.id.desc())
     rows = list(query.limit(limit) if limit else query)[::-1]
-    names = _names(r.actor_id for r in rows)
+    names = names_of(r.actor_id for r in rows)
     return [{"at": r.created_at.astimezone(tz).isoformat(), "actor_id": r.actor_id,
              "actor_name": names.get(r.actor_id, "系统"), "action": r.action, "detail": r.detail}
             for r in rows]
@@ -397,13 +383,13 @@ def task_log(actor: User, task_id: int) -> list[dict]:
 def task_detail(actor: User, task_id: int, now: datetime | None = None) -> dict:
     """Everything the task page and the API show, JSON-ready, with the actor's allowed actions."""
     task = get_task(actor, task_id)
-    tz = Company.zone_of(task.company_id)
+    tz = task.company.zone
     iso = (lambda value: value.astimezone(tz).isoformat() if value else None)
     nodes = load_flow(task).nodes
     watchers = [w.user_id for w in TaskWatcher.select().where(TaskWatcher.task == task.id)]
     editors = [e.user_id for e in TaskEditor.select().where(TaskEditor.task == task.id)]
     comments = list(Comment.select().where(Comment.task == task.id).order_by(Comment.id))
-    names = _names([task.creator_id, *watchers, *editors, *(c.author_id for c in comments),
+    names = names_of([task.creator_id, *watchers, *editors, *(c.author_id for c in comments),
                     *(n.handler_id for n in nodes), *(n.original_handler_id for n in nodes),
                     *(n.delegated_from_id for n in nodes)])
     project = Project.get_by_id(task.project_id)
@@ -443,3 +429,4 @@ def task_detail(actor: User, task_id: int, now: datetime | None = None) -> dict:
         "log": _log_rows(task, tz, limit=50),
         "allowed_actions": actions,
     }
+

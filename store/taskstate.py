@@ -52,7 +52,11 @@ class Flow:
 
 
 def load_flow(task: Task) -> Flow:
-    nodes = list(TaskNode.select().where(TaskNode.task == task.id).order_by(TaskNode.seq))
+    """The task's nodes in order, each with its handler's name (`node.handler.name`: the
+    refusals and replies name the handler), in one query."""
+    nodes = list(TaskNode.select(TaskNode, User.id, User.name)
+                 .join(User, on=TaskNode.handler)
+                 .where(TaskNode.task == task.id).order_by(TaskNode.seq))
     return Flow(task, nodes)
 
 

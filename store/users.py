@@ -261,7 +261,9 @@ def user_for_openid(openid: str) -> User | None:
     """The active user bound to this openid, or None."""
     if not openid:
         return None
-    return (User.select().join(WeChatBinding, on=(WeChatBinding.user == User.id))
+    # With its company: every reply needs the company's time zone.
+    return (User.select(User, Company).join(WeChatBinding, on=(WeChatBinding.user == User.id))
+            .join_from(User, Company)
             .where(WeChatBinding.openid == openid, User.active == True)  # noqa: E712
             .first())
 

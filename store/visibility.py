@@ -4,7 +4,7 @@ indistinguishable from one that does not exist."""
 from peewee import ModelSelect
 
 from store.errors import NotFound
-from store.models import Project, Task, TaskEditor, TaskReceipt, TaskWatcher, User
+from store.models import Company, Project, Task, TaskEditor, TaskReceipt, TaskWatcher, User
 
 NO_TASK = "任务不存在"
 
@@ -41,7 +41,10 @@ def get_task(actor: User, task_id: int | None = None, *, number: int | None = No
             raise NotFound(NO_TASK)
     except (TypeError, ValueError):
         raise NotFound(NO_TASK)
-    task = query.first()
+    # Its company (the time zone of every notice) and project (the detail's header) come
+    # along in the same query: primary-key joins, cheaper than a lookup each later.
+    task = (query.select_extend(Company, Project).join_from(Task, Company)
+            .join_from(Task, Project).first())
     if task is None:
         raise NotFound(NO_TASK)
     return task

@@ -25,7 +25,7 @@ from datetime import datetime, timedelta
 from store import leaves  # leave delegation: who handles a node that becomes current
 from store.db import atomic_write
 from store.errors import Conflict, DomainError, Forbidden, Invalid, Refused
-from store.models import Company, Scenario, Task, TaskNode, TaskWatcher, User
+from store.models import Scenario, Task, TaskNode, TaskWatcher, User
 from store.notices import person, short_time, tell  # noqa: F401 (short_time: public here too)
 from store.taskstate import (CHANGED, TRANSITIONS, Flow, add_log, add_receipt, bump, load_flow,
                              move, start_node)
@@ -40,8 +40,13 @@ URGE_INTERVAL = timedelta(hours=1)
 
 # --- loading and the rules --------------------------------------------------------------
 
-def _load(actor: User, task_id: int) -> Flow:
-    return load_flow(get_task(actor, task_id))
+def _load(actor: User, task: int | Task) -> Flow:
+    """The flow of a task the actor may see. `task` is its id, or the Task the caller got
+    from get_task for this actor (the chat resolved the reference with it): not read
+    again, since every action's version claim (`bump`) refuses a task changed since."""
+    if isinstance(task, Task) and task.company_id == actor.company_id:
+        return load_flow(task)
+    return load_flow(get_task(actor, task.id if isinstance(task, Task) else task))
 
 
 def refusal(action: str, actor: User, flow: Flow,
@@ -67,7 +72,7 @@ def refusal(action: str, actor: User, flow: Flow,
     if action == "urge" and now is not None and cur.last_urged_at is not None:
         allowed_at = cur.last_urged_at + URGE_INTERVAL
         if now < allowed_at:
-            when = allowed_at.astimezone(Company.zone_of(task.company_id)).strftime("%H:%M")
+            when = allowed_at.astimezone(task.company.zone).strftime("%H:%M")
             return Refused(f"1小时内已催办过，可在 {when} 后再催办", retry_at=allowed_at)
     return None
 
@@ -78,11 +83,13 @@ def _check(action: str, actor: User, flow: Flow, now: datetime) -> None:
         raise error
 
 
-def allowed_actions(actor: User, task: Task, now: datetime | None = None) -> list[str]:
-    """The workflow actions `actor` may take on `task` now (what the task page offers)."""
+def allowed_actions(actor: User, task: Task, now: datetime | None = None, *,
+                    flow: Flow | None = None) -> list[str]:
+    """The workflow actions `actor` may take on `task` now (what the task page offers);
+    `flow` is the task's when the caller has loaded it already."""
     if actor is None or actor.company_id != task.company_id:
         return []
-    flow = load_flow(task)
+    flow = flow or load_flow(task)
     allowed = [a for a in ACTIONS if refusal(a, actor, flow, now) is None]
     if "start" in allowed and flow.current.state == "started":
         allowed.remove("start")
@@ -101,25 +108,33 @@ def start(actor: User, task_id: int, now: datetime) -> Task:
     return flow.task
 
 
-def open_task(actor: User, task_id: int, now: datetime) -> Task:
+def open_task(actor: User, task_id: int | Task, now: datetime) -> Task:
     """The actor views the task's details; for its current handler that starts the node."""
+    return open_flow(actor, task_id, now).task
+
+
+def open_flow(actor: User, task_id: int | Task, now: datetime) -> Flow:
+    """open_task, returning the task's flow as it stands afterwards."""
     flow = _load(actor, task_id)
     cur = flow.current
     if cur is None or cur.handler_id != actor.id or cur.state != "active":
-        return flow.task
+        return flow
     try:
+        # The version claim inside start_node fails if anything changed since the read.
         with atomic_write():
-            flow = _load(actor, task_id)
-            cur = flow.current
-            if cur is not None and cur.handler_id == actor.id and cur.state == "active":
-                start_node(flow.task, cur, actor, now, via="open")
-    except Conflict:
-        pass  # someone acted at the same moment; looking at a task must not fail for it
-    return Task.get_by_id(flow.task.id)
+            start_node(flow.task, cur, actor, now, via="open")
+    except Conflict:  # someone acted at the same moment; looking must not fail for it
+        return _load(actor, flow.task.id)
+    return flow
 
 
-def complete(actor: User, task_id: int, now: datetime) -> Task:
+def complete(actor: User, task_id: int | Task, now: datetime) -> Task:
     """完成: the current node is done; the next becomes current, or the task is done."""
+    return complete_flow(actor, task_id, now).task
+
+
+def complete_flow(actor: User, task_id: int | Task, now: datetime) -> Flow:
+    """complete, returning the task's flow as it stands afterwards."""
     with atomic_write():
         flow = _load(actor, task_id)
         _check("complete", actor, flow, now)
@@ -140,7 +155,7 @@ def complete(actor: User, task_id: int, now: datetime) -> Task:
                  body=f"{actor.name}已完成上一步，请处理：{nxt.items or task.title}")
         else:
             _tell_finished(task, actor, now)
-    return task
+    return flow
 
 
 def _tell_finished(task: Task, actor: User, now: datetime) -> None:
@@ -151,7 +166,7 @@ def _tell_finished(task: Task, actor: User, now: datetime) -> None:
                                                          Scenario.company == task.company_id)
     wanted = list(dict.fromkeys(scenario.notify_on_finish_ids or [])) if scenario else []
     active = {u.id for u in User.scoped(task.company_id, User.id).where(
-        User.id.in_(wanted), User.active == True)}  # noqa: E712
+        User.id.in_(wanted), User.active == True)} if wanted else set()  # noqa: E712
     finish_ids = [user_id for user_id in wanted if user_id in active]
     watchers = [w.user_id for w in TaskWatcher.select().where(TaskWatcher.task == task.id)]
     for user_id in dict.fromkeys([task.creator_id, *watchers]):

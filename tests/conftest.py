@@ -165,9 +165,9 @@ def safe_wx(safe_app):
 def worker(redis_conn):
     """Drain the RQ queues in-process with a real SimpleWorker (burst mode)."""
     from rq import SimpleWorker
-    from bot.queues import get_queue
+    from bot.queues import WORKER_QUEUES, get_queue
 
     def drain(*names):
-        queues = [get_queue(redis_conn, n) for n in (names or ("notifications", "default"))]
+        queues = [get_queue(redis_conn, n) for n in (names or WORKER_QUEUES)]
         SimpleWorker(queues, connection=redis_conn).work(burst=True)
     return drain

@@ -120,4 +120,4 @@ def test_concurrent_creations_get_distinct_numbers(any_db):
     assert all(r[0] == "ok" for r in results), results
     numbers = sorted(r[1].number for r in results)
     assert numbers == [1, 2, 3, 4]
-    assert len(tasks.list_todo(world.h1, NOW)[1]) == 4
+    assert len(tasks.list_todo(world.h1, NOW).split[1]) == 4

@@ -137,8 +137,8 @@ def test_the_scan_hands_open_nodes_to_the_stand_in_once_with_one_summary(any_db)
     assert scans.scan_all(at(1, 0, 1))["leaves"] == 0
     assert [(n.id, n.handler_id, n.state) for n in TaskNode.select().order_by(TaskNode.id)] == state
     assert TaskLog.select().count() == logs and len(notes("leave_started")) == 1
-    assert [t.id for t in tasks.list_todo(w.h3, at(1, 9))[1]] == [mine.id, started.id]
-    assert tasks.list_todo(w.h1, at(1, 9)) == ([], [])
+    assert [t.id for t in tasks.list_todo(w.h3, at(1, 9)).split[1]] == [mine.id, started.id]
+    assert tasks.list_todo(w.h1, at(1, 9)).split == ([], [])
 
 
 def test_nodes_becoming_current_during_the_leave_go_to_the_stand_in(any_db):

@@ -191,3 +191,50 @@ def test_two_scans_at_the_same_time_queue_nothing_twice(shared_world, when):
     before = len(rows())
     scans.scan_all(now)
     assert len(rows()) == before
+
+
+WHOLE_TABLE_OK = {"company"}  # one row per customer: every pass walks the companies
+
+
+def _plans(statements) -> list[tuple[str, str]]:
+    """(table, plan line) for every full-table read in these statements' SQLite plans."""
+    import re
+    scans_found = []
+    for sql, params in statements:
+        if not sql.startswith("SELECT"):
+            continue
+        aliases = dict(re.findall(r'(?:FROM|JOIN) "(\w+)" AS "(\w+)"', sql))
+        aliases = {alias: table for table, alias in aliases.items()}
+        for row in db.execute_sql("EXPLAIN QUERY PLAN " + sql, params).fetchall():
+            line = str(row[-1])
+            match = re.match(r"SCAN (\w+)", line)
+            if match and "USING" not in line:
+                scans_found.append((aliases.get(match[1], match[1]), sql))
+    return scans_found
+
+
+@pytest.mark.parametrize("hour", [9, 15])  # the digest's hour (daily passes) and any other
+def test_no_periodic_pass_reads_every_task_or_notification(world, hour):
+    """Every scan, the daily overdue pass, the digest, the summaries and the sweeper are
+    index ranges over the work due: SQLite's plan of each statement names an index for
+    every table but the companies."""
+    from playhouse.test_utils import count_queries
+    now = local(12, 2, hour, 0)
+    for i, hours in enumerate((-30, -2, 1, 3, 30)):
+        make_due_task(world, now + timedelta(hours=hours), title=f"任务{i}")
+    with count_queries() as counted:
+        scans.scan_all(now)
+        outbox.find_due(now)
+    statements = [q.msg for q in counted.get_queries()]
+    assert any('"task"' in sql for sql, _ in statements)
+    full = [(table, sql) for table, sql in _plans(statements) if table not in WHOLE_TABLE_OK]
+    assert not full, "\n".join(f"{table}: {sql}" for table, sql in full)
+
+
+def test_sweeper_reads_an_index_range_of_due_rows(world):
+    from playhouse.test_utils import count_queries
+    with count_queries() as counted:
+        outbox.find_due(local(12, 2, 15))
+    [(sql, params)] = [q.msg for q in counted.get_queries()]
+    plan = " ".join(str(r[-1]) for r in db.execute_sql("EXPLAIN QUERY PLAN " + sql, params))
+    assert plan.count("USING COVERING INDEX notification_status_not_before") == 2, plan

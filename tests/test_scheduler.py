@@ -6,7 +6,7 @@ from datetime import timedelta
 import time_machine
 from apscheduler.schedulers.blocking import BlockingScheduler
 
-from bot.queues import RUN_SCANS, SWEEP_OUTBOX, enqueue_minute, get_queue
+from bot.queues import RUN_SCANS, SCANS, SWEEP_OUTBOX, enqueue_minute, get_queue
 from jobs import scheduler
 from jobs.scans import run_scans
 from store.db import utcnow
@@ -14,7 +14,7 @@ from tests.notify_support import *  # noqa: F401,F403
 from tests.notify_support import local, make_due_task, openid, rows, states
 
 
-def queued(redis_conn, name="default"):
+def queued(redis_conn, name=SCANS):
     return [job.func_name for job in get_queue(redis_conn, name).get_jobs()]
 
 
@@ -88,3 +88,35 @@ def test_run_scans_job_enqueues_what_it_queued(world, redis_conn):
     assert counts["overdue"] == 1
     assert len(queued(redis_conn, "notifications")) == 1
     assert utcnow() < due  # time travel ended
+
+
+def test_the_worker_runs_the_minute_scans_before_the_sends_queued_earlier(
+        world, sqlite_db, redis_url, redis_conn, wechat_mock):
+    """One scan that queued a thousand reminders must not delay the next minute's scans:
+    they have their own queue, which the worker process takes first."""
+    import os
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    from rq.job import Job
+
+    from bot.queues import NOTIFICATIONS, enqueue_send
+    from tests.conftest import TEST_SETTINGS
+    for i in range(5):
+        make_due_task(world, local(12, 3 + i, 15, 0), title=f"任务{i}")
+    sends = [enqueue_send(get_queue(redis_conn, NOTIFICATIONS), r.id) for r in rows()]
+    assert enqueue_minute(redis_conn, utcnow())
+    root = Path(__file__).resolve().parent.parent
+    env = {**os.environ, **TEST_SETTINGS, "DATABASE_URL": sqlite_db, "REDIS_URL": redis_url,
+           "WECHAT_API_BASE": wechat_mock.base_url, "PYTHONPATH": str(root)}
+    done = subprocess.run([sys.executable, "-m", "jobs.worker", "--burst"], cwd=root, env=env,
+                          capture_output=True, timeout=120)
+    assert done.returncode == 0, done.stderr.decode()
+    scans = [Job.fetch(job_id, connection=redis_conn)
+             for job_id in get_queue(redis_conn, SCANS).finished_job_registry.get_job_ids()]
+    assert sorted(job.func_name for job in scans) == sorted([RUN_SCANS, SWEEP_OUTBOX])
+    for job in sends:
+        job.refresh()
+    assert max(job.ended_at for job in scans) <= min(job.started_at for job in sends)
+    assert {r.status for r in rows()} == {"sent"}

@@ -122,13 +122,13 @@ def test_todo_splits_overdue_and_new_by_deadline(any_db):
     soon = make_task(w, assignee=w.h1, due=NOW + timedelta(hours=5))
     later = make_task(w, nodes=[w.h1, w.h2], due=NOW + timedelta(hours=3))
     theirs = make_task(w, assignee=w.h2)
-    overdue, new = tasks.list_todo(w.h1, NOW + timedelta(hours=2))
+    overdue, new = tasks.list_todo(w.h1, NOW + timedelta(hours=2)).split
     assert [t.id for t in overdue] == [late.id]
     assert [t.id for t in new] == [later.id, soon.id]
     drive(later, ["complete"])
     assert [t.id for t in tasks.list_done(w.h1)] == [later.id]
-    assert later.id not in _ids(tasks.list_todo(w.h1, NOW)[1])
-    assert _ids(tasks.list_todo(w.h2, NOW)[1]) == [later.id, theirs.id]
+    assert later.id not in _ids(tasks.list_todo(w.h1, NOW).split[1])
+    assert _ids(tasks.list_todo(w.h2, NOW).split[1]) == [later.id, theirs.id]
     assert len(tasks.list_created(w.alice)) == 4
 
 
@@ -181,7 +181,7 @@ def test_delete_by_creator_or_admin_soft_and_logged(any_db):
     for who in (w.alice, w.h1, w.admin):
         with pytest.raises(NotFound):
             tasks.get_task(who, task.id)
-    assert tasks.list_todo(w.h1, NOW) == ([], [])
+    assert tasks.list_todo(w.h1, NOW).split == ([], [])
 
 
 def test_copy_and_move(any_db):

@@ -7,6 +7,7 @@ import sys
 
 import pytest
 
+from bot.fakewechat import FakeWeChat
 from bot.settings import SettingsError, load_settings
 from tests.conftest import TEST_AES_KEY, TEST_SETTINGS, fake_wechat, make_app
 from tests.test_webhook import claims
@@ -69,6 +70,9 @@ def test_a_signature_cannot_sign_a_second_body(app, wx):
     assert wx.post_xml(forged, query=query) == ""
     assert wx.last_status == 403
     assert calls == [wx.openid]
+    # The refused push claimed nothing: the victim's real message with that id is acted on.
+    real = FakeWeChat(wx.post, token=wx.token, appid=wx.appid, openid="oVictim")
+    assert real.post_xml(text_xml(real, msg_id=12, openid="oVictim")) == "oVictim第1次"
 
 
 def test_an_identical_resend_is_a_retry_not_a_replay(app, wx):

@@ -1,0 +1,40 @@
+"""The anchor of the webhook benchmarks: the thinnest correct wechatpy + Flask webhook.
+
+It checks the signature, decrypts in safe mode, parses the message and echoes its text
+back (encrypted in safe mode): what any official-account server must do at the least.
+Served exactly as Twork is (gunicorn, the Procfile's workers and threads):
+
+    gunicorn --workers 2 --threads 4 "bench.anchor:create_app()"
+"""
+import os
+
+from flask import Flask, request
+from wechatpy import create_reply, parse_message
+from wechatpy.crypto import WeChatCrypto
+from wechatpy.exceptions import InvalidSignatureException
+from wechatpy.utils import check_signature
+
+
+def create_app() -> Flask:
+    token, aes_key = os.environ["WECHAT_TOKEN"], os.environ.get("WECHAT_AES_KEY")
+    crypto = WeChatCrypto(token, aes_key, os.environ["WECHAT_APPID"]) if aes_key else None
+    app = Flask(__name__)
+
+    @app.post("/wechat")
+    def echo():
+        args = request.args
+        try:
+            check_signature(token, args["signature"], args["timestamp"], args["nonce"])
+            body = request.get_data()
+            if crypto is not None:
+                body = crypto.decrypt_message(body, args["msg_signature"], args["timestamp"],
+                                              args["nonce"])
+        except (KeyError, InvalidSignatureException):
+            return "forbidden", 403
+        msg = parse_message(body)
+        xml = create_reply(getattr(msg, "content", "success"), msg).render()
+        if crypto is not None:
+            xml = crypto.encrypt_message(xml, args["nonce"], args["timestamp"])
+        return xml, 200, {"Content-Type": "application/xml; charset=utf-8"}
+
+    return app

@@ -1,0 +1,112 @@
+"""The task queries behind the chat's everyday commands (待办, 详情, 完成), each a fixed
+number of statements whatever the size of the list or the company: to-dos driven from the
+user's current nodes with a LIMIT and an exact count, a task's brief from the flow the
+action already loaded, the current handler's name in one query."""
+from dataclasses import dataclass
+from datetime import datetime
+
+from peewee import JOIN, Case, fn
+
+from store import leaves, workflow
+from store.erp_kinds import CLEARED_AT
+from store.models import Task, TaskLog, TaskNode, User
+from store.taskstate import Flow
+
+
+@dataclass
+class Todo:
+    """The first `limit` of the actor's to-dos by deadline (so the overdue come first), and
+    how many there are in all and overdue, counted exactly."""
+    tasks: list[Task]
+    total: int
+    overdue: int
+    now: datetime
+
+    @property
+    def split(self) -> tuple[list[Task], list[Task]]:
+        """(overdue, not yet due) among the tasks read."""
+        late = [t for t in self.tasks if t.due_at is not None and t.due_at < self.now]
+        return late, self.tasks[len(late):]
+
+
+LINE_FIELDS = (Task.id, Task.company, Task.project, Task.number, Task.title, Task.priority,
+               Task.status, Task.due_at, Task.current_seq)
+
+
+def list_todo(actor: User, now: datetime, limit: int = 100) -> Todo:
+    """My to-do (SPEC §4): the open tasks whose current node I handle, by deadline.
+
+    Driven from the actor's current nodes (TaskNode(handler, state)), not from the company's
+    tasks: the cost follows the actor's own to-dos and the LIMIT, and a second query counts
+    them only when the page is full. A current handler always sees the task (the receipt
+    was written when the node became theirs), so no visibility test is needed. The tasks
+    carry only LINE_FIELDS, what a to-do line shows."""
+    if not actor.active:
+        return Todo([], 0, 0, now)
+    mine = (TaskNode.select(*LINE_FIELDS).join(Task, on=((Task.id == TaskNode.task)
+                                                 & (Task.current_seq == TaskNode.seq)))
+            .where(TaskNode.handler == actor.id, TaskNode.state.in_(("active", "started")),
+                   Task.company == actor.company_id, Task.status == "in_progress",
+                   Task.deleted_at.is_null(), Task.archived_at.is_null()))
+    page = list(mine.order_by(Task.due_at.asc(nulls="LAST"), Task.id).limit(limit)
+                .objects(Task))
+    late = sum(1 for t in page if t.due_at is not None and t.due_at < now)
+    if len(page) < limit:
+        return Todo(page, len(page), late, now)
+    overdue = fn.COALESCE(fn.SUM(Case(None, [(Task.due_at < now, 1)], 0)), 0)
+    total, late = mine.select(fn.COUNT(TaskNode.id), overdue).tuples().get()
+    return Todo(page, total, late, now)
+
+
+def names_of(user_ids) -> dict[int, str]:
+    ids = {u for u in user_ids if u is not None}
+    if not ids:
+        return {}
+    return {u.id: u.name for u in User.select(User.id, User.name).where(User.id.in_(ids))}
+
+
+def task_brief(actor: User, flow: Flow, now: datetime, log_lines: int = 3) -> dict:
+    """What the chat's 详情 shows of a task whose flow (store.workflow.open_flow) the actor
+    has loaded: the fields of `task_detail` but the people lists and comments, with the last
+    `log_lines` of the log, in two more queries (the names, the log with its actors)."""
+    task, nodes = flow.task, flow.nodes
+    tz = task.company.zone
+    iso = (lambda value: value.astimezone(tz).isoformat() if value else None)
+    names = {n.handler_id: n.handler.name for n in nodes}
+    names |= names_of({task.creator_id, *(n.original_handler_id for n in nodes),
+                     *(n.delegated_from_id for n in nodes)} - set(names))
+    log = list(TaskLog.select(TaskLog, User.id, User.name).join(User, JOIN.LEFT_OUTER,
+                                                        on=TaskLog.actor)
+               .where(TaskLog.task == task.id).order_by(TaskLog.id.desc()).limit(log_lines))[::-1]
+    return {
+        "id": task.id, "number": task.number, "title": task.title,
+        "project": {"id": task.project_id, "name": task.project.name},
+        "priority": task.priority, "status": task.status, "due_at": iso(task.due_at),
+        "original_due_at": iso(task.original_due_at),
+        "creator": ({"id": task.creator_id, "name": names.get(task.creator_id)}
+                    if task.creator_id else None),
+        "current_seq": task.current_seq,
+        "nodes": [{"seq": n.seq, "handler_name": names.get(n.handler_id),
+                   "original_handler_name": names.get(n.original_handler_id),
+                   "handler_label": leaves.label(names.get(n.handler_id),
+                                                 names.get(n.delegated_from_id)),
+                   "items": n.items, "state": n.state} for n in nodes],
+        "erp_kind": task.erp_kind, "erp_data": task.erp_data, "occurrences": task.occurrences,
+        "erp_cleared": bool((task.erp_data or {}).get(CLEARED_AT)),
+        "log": [{"at": r.created_at.astimezone(tz).isoformat(), "actor_id": r.actor_id,
+                 "actor_name": r.actor.name if r.actor_id else "系统", "action": r.action,
+                 "detail": r.detail} for r in log],
+        "allowed_actions": workflow.allowed_actions(actor, task, now, flow=flow) + ["comment"],
+    }
+
+
+def handler_label(task: Task) -> str:
+    """"李四" or "李四(代张三)": who handles the task's current node, in one query."""
+    if task.current_seq is None:
+        return ""
+    owner = User.alias()
+    node = (TaskNode.select(User.name, owner.name.alias("owner"))
+            .join_from(TaskNode, User, on=(TaskNode.handler == User.id))
+            .join_from(TaskNode, owner, JOIN.LEFT_OUTER, on=(TaskNode.delegated_from == owner.id))
+            .where(TaskNode.task == task.id, TaskNode.seq == task.current_seq).dicts().first())
+    return leaves.label(node["name"], node["owner"]) if node else ""
