@@ -214,7 +214,7 @@ class Router:
 
     def _dispatch(self, ctx: Ctx) -> str | None:
         if ctx.kind != "event" and ctx.user is not None:
-            users.resume_pushes(ctx.user.id)  # writing again lifts a "user block" pause
+            users.resume_pushes(ctx.user)  # writing again lifts a "user block" pause
         if ctx.kind == "click":
             route = self.clicks.get(ctx.event_key)
             if route is None:

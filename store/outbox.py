@@ -59,8 +59,9 @@ def notify(company_id: int, user_id: int, kind: str, *, title: str, body: str = 
                        keep_message=keep_message, now=now, company=company)[0]
 
 
-def notify_many(company_id: int, notices: list[dict], *,
-                keep_message: bool = True) -> list[Notification | None]:
+def notify_many(company_id: int, notices: list[dict], *, keep_message: bool = True,
+                now: datetime | None = None,
+                company: Company | None = None) -> list[Notification | None]:
     """Queue several notices (each with the keyword arguments of `notify` but the company)
     in two multi-row inserts: the Message rows, then the Notification rows pointing at
     them. A notice whose dedupe key was already used comes back as None.
@@ -75,8 +76,10 @@ def notify_many(company_id: int, notices: list[dict], *,
     rows = [{"company": company_id, "user": n["user_id"], "kind": n["kind"],
              "task": n.get("task_id"), "data": n.get("data") or {}, "url": n.get("url"),
              "dedupe_key": n["dedupe_key"][:200], "urgent": bool(n.get("urgent")),
-             "not_before": n.get("not_before") or (None if n.get("urgent") else held.get(n["user_id"]))
-             or now, "created_at": now} for n in notices]
+             "not_before": n.get("not_before") or held.get(n["user_id"]) if not n.get("urgent")
+             else n.get("not_before"), "created_at": now} for n in notices]
+    for row in rows:
+        row["not_before"] = row["not_before"] or now
     with nullcontext() if db.in_transaction() else db.atomic():
         messages = ([None] * len(rows) if not keep_message else
                     [Message.insert(company=company_id, user=n["user_id"], kind=n["kind"],

@@ -261,21 +261,24 @@ def user_for_openid(openid: str) -> User | None:
     """The active user bound to this openid, or None."""
     if not openid:
         return None
-    # With its company: every reply needs the company's time zone.
-    return (User.select(User, Company).join(WeChatBinding, on=(WeChatBinding.user == User.id))
+    # With its company (every reply needs the company's time zone) and whether pushes to it
+    # are paused (`user.binding.blocked_at`, for resume_pushes).
+    return (User.select(User, Company, WeChatBinding.id, WeChatBinding.blocked_at)
+            .join(WeChatBinding, on=(WeChatBinding.user == User.id), attr="binding")
             .join_from(User, Company)
             .where(WeChatBinding.openid == openid, User.active == True)  # noqa: E712
             .first())
 
 
-def resume_pushes(user_id: int) -> bool:
+def resume_pushes(user: User) -> bool:
     """The user wrote to the account: pushes paused by a "user block" delivery report resume.
-    (A read first: nearly every message finds nothing paused and need not write.)"""
-    paused = WeChatBinding.blocked_at.is_null(False)
-    if not WeChatBinding.select().where(WeChatBinding.user == user_id, paused).exists():
+    (`user_for_openid` read whether they are paused: nearly every message need not write.)"""
+    binding = getattr(user, "binding", None)
+    if binding is not None and binding.blocked_at is None:
         return False
+    paused = WeChatBinding.blocked_at.is_null(False)
     return bool(WeChatBinding.update(blocked_at=None)
-                .where(WeChatBinding.user == user_id, paused).execute())
+                .where(WeChatBinding.user == user.id, paused).execute())
 
 
 def set_followed(openid: str, followed: bool) -> bool:
