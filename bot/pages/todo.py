@@ -14,10 +14,11 @@ def todo():
     user, response = auth.current_user()
     if response is not None:
         return response
-    overdue, fresh = task_store.list_todo(user, utcnow())
+    todo = task_store.list_todo(user, utcnow())
+    overdue, fresh = todo.split
     tz = user.company.zone
     return render_template("m/todo.html", overdue=_rows(overdue, tz), fresh=_rows(fresh, tz),
-                           user=user, flash=auth.take_flash())
+                           todo=todo, user=user, flash=auth.take_flash())
 
 
 def _rows(found, tz) -> list[dict]:
