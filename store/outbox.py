@@ -59,8 +59,9 @@ def notify(company_id: int, user_id: int, kind: str, *, title: str, body: str = 
                        keep_message=keep_message, now=now, company=company)[0]
 
 
-def notify_many(company_id: int, notices: list[dict], *,
-                keep_message: bool = True) -> list[Notification | None]:
+def notify_many(company_id: int, notices: list[dict], *, keep_message: bool = True,
+                now: datetime | None = None,
+                company: Company | None = None) -> list[Notification | None]:
     """Queue several notices (each with the keyword arguments of `notify` but the company)
     in two multi-row inserts: the Message rows, then the Notification rows pointing at
     them. A notice whose dedupe key was already used comes back as None.
