@@ -34,7 +34,6 @@ import logging
 import re
 from collections import Counter
 from datetime import datetime, time as dtime, timedelta
-from time import monotonic
 from zoneinfo import ZoneInfo
 
 from bot.queues import NOTIFICATIONS, enqueue_sends, get_queue
@@ -60,7 +59,7 @@ TEMPLATE_KEYS = {"task": "thing1", "due": "time2", "from": "thing3", "state": "p
 QUOTA_ZONE = ZoneInfo("Asia/Shanghai")  # WeChat's daily quotas reset at midnight Beijing time
 QUOTA_KEY = "twork:wx:quota_exhausted_until"
 # A batch stops sending this long after its claim, well inside the claim's lease.
-BATCH_TIME = outbox.LEASE.total_seconds() / 2
+BATCH_TIME = outbox.LEASE / 2
 
 
 class SendDeferred(Exception):
@@ -153,7 +152,7 @@ def _send(ids: list[int]) -> dict[int, str]:
             return dict.fromkeys(outbox.hold_until(ids, quota_back), "deferred: daily quota")
         # The claim comes first, in one statement: the usual case costs no read before it.
         order = {note_id: n for n, note_id in enumerate(ids)}
-        batch = _Batch(started=monotonic())
+        batch = _Batch(claimed_at=now)
         notes = sorted(outbox.claim_many(ids, now), key=lambda note: order[note.id])
         try:
             batch.deliver(notes)
@@ -176,8 +175,8 @@ class _Batch:
     sending after BATCH_TIME, well inside the lease, so no second worker can take a row while
     this one may still send it; the rest is given back and enqueued again."""
 
-    def __init__(self, started: float):
-        self.started = started
+    def __init__(self, claimed_at: datetime):
+        self.claimed_at = claimed_at
         self.results: dict[int, str] = {}
         self.sent: dict[int, object] = {}
         self.dropped: dict[int, str] = {}
@@ -192,7 +191,7 @@ class _Batch:
         client = get_client(settings)
         where = outbox.destinations(notes)
         for n, note in enumerate(notes):
-            if monotonic() - self.started > BATCH_TIME:
+            if utcnow() - self.claimed_at > BATCH_TIME:
                 return self._give_back(notes[n:])
             openid, reason = where[note.id]
             if note.user_id in self.unfollowed:  # 43004 earlier in this batch
@@ -233,6 +232,7 @@ class _Batch:
     def _give_back(self, notes: list[Notification]) -> None:
         ids = [note.id for note in notes]
         outbox.release(ids, utcnow())
+        self.results.update((note_id, "deferred: out of time") for note_id in ids)
         log.warning("a send batch ran out of time; %s notifications enqueued again", len(ids))
         try:
             enqueue_sends(get_queue(job_redis(), NOTIFICATIONS), ids)

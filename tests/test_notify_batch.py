@@ -158,3 +158,25 @@ def test_the_sweeper_enqueues_batches(world, redis_conn, size):
         assert notify.sweep_outbox() == size * 2
     jobs = get_queue(redis_conn, "notifications").get_jobs()
     assert [len(job.args[0]) for job in jobs] == ([2] if size == 1 else [SEND_BATCH, SEND_BATCH])
+
+
+def test_a_batch_out_of_time_gives_the_rest_back_and_enqueues_it_again(world, wechat_mock, redis_conn, worker):
+    ids = notices(world, 5)
+    wechat_mock.inject(SEND, delay=0.5)  # the first post is slow ...
+    results = []
+    with time_machine.travel(utcnow(), tick=True) as clock:
+        sender = threading.Thread(target=lambda: results.append(notify.send_notifications(ids)))
+        sender.start()
+        while not wechat_mock.calls_to(SEND):
+            threading.Event().wait(0.01)
+        clock.shift(notify.BATCH_TIME + timedelta(seconds=1))  # ... and the batch's time runs out
+        sender.join()
+
+        assert results == ["sent 1, deferred 4"]
+        assert [r.status for r in rows()] == ["sent"] + ["pending"] * 4
+        assert all(r.attempts == 0 for r in rows()[1:])  # given back, no attempt spent
+        [job] = get_queue(redis_conn, "notifications").get_jobs()
+        assert job.args == (ids[1:],)
+        worker()
+    assert [r.status for r in rows()] == ["sent"] * 5
+    assert len(wechat_mock.calls_to(SEND)) == 5
