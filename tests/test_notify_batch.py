@@ -180,3 +180,28 @@ def test_a_batch_out_of_time_gives_the_rest_back_and_enqueues_it_again(world, we
         worker()
     assert [r.status for r in rows()] == ["sent"] * 5
     assert len(wechat_mock.calls_to(SEND)) == 5
+
+
+def test_a_batch_records_its_outcomes_on_sqlite_and_postgresql(any_db, redis_url, redis_conn, wechat_mock):
+    from bot.wechat_api import clear_clients
+    from jobs import runtime
+    from tests.factories import make_world
+    from tests.notify_support import bind, settings_for
+    outbox.take_created()
+    runtime.configure(settings_for(any_db, redis_url, wechat_mock))
+    clear_clients()
+    try:
+        world = make_world()
+        bind(world.h1)
+        bind(world.h3, followed=False)  # h2 has no binding
+        ids = notices(world, 6)
+
+        assert notify.send_notifications(ids) == "sent 2, dropped 4"
+
+        by_key = {m["client_msg_id"]: str(m["msgid"]) for m in wechat_mock.sent}
+        assert {r.dedupe_key: r.msgid for r in rows(status="sent")} == by_key
+        assert Counter(r.last_error for r in rows(status="dropped")) == \
+            {"no WeChat binding": 2, "user does not follow the account": 2}
+    finally:
+        runtime.configure(None)
+        clear_clients()
