@@ -1,6 +1,7 @@
 """Notifications: an RQ worker (`python -m jobs.worker`) draining template messages against
 the local mock of the WeChat API, against posting the same requests to the same mock
-directly with one `requests.Session`, measured in the same run.
+directly with one `requests.Session`, measured in the same run. The sends are enqueued as
+the application hands them over (bot.queues.enqueue_sends: one job per SEND_BATCH rows).
 
     .venv/bin/python -m bench.bench_notify [--messages 2000] [--reps 3]
 
@@ -86,10 +87,10 @@ def direct(base_url: str, messages: int) -> float:
 
 def drain(env: dict, redis_url: str, ids: list[int]) -> dict:
     from rq.job import Job
-    from bot.queues import NOTIFICATIONS, enqueue_send, get_queue
+    from bot.queues import NOTIFICATIONS, enqueue_sends, get_queue
     redis = redis_lib.Redis.from_url(redis_url)
     queue = get_queue(redis, NOTIFICATIONS)
-    jobs = [enqueue_send(queue, note_id).id for note_id in ids]
+    jobs = [job.id for job in enqueue_sends(queue, ids)]  # as a request or a scan hands them over
     proc = subprocess.Popen([sys.executable, "-m", "jobs.worker", "--burst"], cwd=ROOT, env=env,
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     samples = []
@@ -114,7 +115,7 @@ def drain(env: dict, redis_url: str, ids: list[int]) -> dict:
     failed = [j.id for j in done if j is None or j.get_status() != "finished"]
     first = min(j.started_at for j in done if j)
     last = max(j.ended_at for j in done if j)
-    early = [mb for left, mb in samples if left <= len(ids) * 0.9]  # after the first tenth
+    early = [mb for left, mb in samples if left <= len(jobs) * 0.9]  # after the first tenth
     return {"rate": len(ids) / (last - first).total_seconds(), "failed": len(failed),
             "rss": (early[0] if early else float("nan"), samples[-1][1] if samples else float("nan"))}
 

@@ -19,6 +19,7 @@ from store.db import utcnow
 log = logging.getLogger(__name__)
 
 SEND_NOTIFICATION = "jobs.notify.send_notification"
+SEND_NOTIFICATIONS = "jobs.notify.send_notifications"
 SWEEP_OUTBOX = "jobs.notify.sweep_outbox"
 RUN_SCANS = "jobs.scans.run_scans"
 INGEST_BATCH = "jobs.erp.ingest_batch"
@@ -33,6 +34,9 @@ WORKER_QUEUES = (SCANS, NOTIFICATIONS, DEFAULT)
 # mismatch is harmless.
 SEND_RETRY = Retry(max=outbox.MAX_ATTEMPTS - 1,
                    interval=[outbox.backoff(n) for n in range(1, outbox.MAX_ATTEMPTS)])
+# Rows per send job: RQ's bookkeeping and the claim and outcome statements are paid once per
+# job, and a batch still finishes well inside its claims' lease.
+SEND_BATCH = 100
 TICK_LOCK_TTL = 90  # seconds; longer than a tick, shorter than two
 TICK_JOB_TIMEOUT = 300
 
@@ -46,20 +50,24 @@ def enqueue_send(queue: Queue, notification_id: int):
     return queue.enqueue(SEND_NOTIFICATION, notification_id, retry=SEND_RETRY)
 
 
+def enqueue_sends(queue: Queue, notification_ids: list[int]) -> list:
+    """Enqueue the sends of these rows, SEND_BATCH to a job, with the retry schedule."""
+    batches = [notification_ids[i:i + SEND_BATCH] for i in range(0, len(notification_ids), SEND_BATCH)]
+    if not queue.is_async:  # the demo runs each job inline, as it is enqueued
+        return [queue.enqueue(SEND_NOTIFICATIONS, batch, retry=SEND_RETRY) for batch in batches]
+    # one Redis round trip for all: an ERP batch commits hundreds
+    return queue.enqueue_many([Queue.prepare_data(SEND_NOTIFICATIONS, (batch,), retry=SEND_RETRY)
+                               for batch in batches])
+
+
 def enqueue_created_notifications(redis) -> int:
-    """Enqueue a send for each notification committed in this context. A failure here
+    """Enqueue the sends of the notifications committed in this context. A failure here
     loses nothing: the rows stay pending and the sweeper enqueues them later."""
     ids = outbox.take_created()
     if not ids:
         return 0
     try:
-        queue = get_queue(redis, NOTIFICATIONS)
-        if queue.is_async:  # one Redis round trip for all: an ERP batch commits hundreds
-            queue.enqueue_many([Queue.prepare_data(SEND_NOTIFICATION, (note_id,), retry=SEND_RETRY)
-                                for note_id in ids])
-        else:  # the demo runs each send inline, as it is enqueued
-            for note_id in ids:
-                enqueue_send(queue, note_id)
+        enqueue_sends(get_queue(redis, NOTIFICATIONS), ids)
     except Exception:
         log.exception("could not enqueue notifications %s; the sweeper will retry", ids)
         return 0

@@ -6,6 +6,7 @@ here too; the sender job (jobs/notify.py) only calls them.
 
     pending --claim--> sending --sent--> sent
        ^                  |----defer---> pending (not_before = now + backoff), failed after MAX_ATTEMPTS
+       |                  |--release---> pending, the attempt not spent (quota used up, batch out of time)
        |                  |----fail----> failed (configuration errors: no retry)
        |                  '----drop----> dropped (user gone, unfollowed, task no longer open)
        '-- a claim older than LEASE (its worker died) is claimed again
@@ -21,7 +22,7 @@ from contextlib import nullcontext
 from contextvars import ContextVar
 from datetime import datetime, timedelta
 
-from peewee import JOIN
+from peewee import JOIN, Case
 
 from store import quiet
 from store.db import db, utcnow
@@ -143,44 +144,53 @@ def find_due(now: datetime, limit: int = 500, grace: timedelta = SWEEP_GRACE) ->
             .order_by(Notification.not_before).limit(limit)]
 
 
-def claim(note_id: int, now: datetime) -> Notification | None:
-    """pending (and due) -> sending, or re-take a claim whose lease ran out; the claimed row,
-    or None. The WHERE makes a second worker (or the sweeper's duplicate job) update nothing.
-    One statement: the UPDATE returns the row it claimed."""
+def claim_many(note_ids: list[int], now: datetime) -> list[Notification]:
+    """pending (and due) -> sending, or re-take a claim whose lease ran out; the rows claimed.
+    The WHERE makes a second worker (or the sweeper's duplicate job) update nothing.
+    One statement for the whole batch: the UPDATE returns the rows it claimed."""
     due = (((Notification.status == "pending") & (Notification.not_before <= now + CLAIM_SLACK))
            | ((Notification.status == "sending") & (Notification.not_before <= now)))
-    taken = (Notification.update(status="sending", attempts=Notification.attempts + 1,
-                                 not_before=now + LEASE)
-             .where((Notification.id == note_id) & due).returning(Notification).execute())
-    return next(iter(taken), None)
+    return list(Notification.update(status="sending", attempts=Notification.attempts + 1,
+                                    not_before=now + LEASE)
+                .where(Notification.id.in_(note_ids) & due).returning(Notification).execute())
 
 
-def _finish(note_id: int, **fields) -> bool:
-    """Record an outcome, only if the claim is still ours."""
-    return bool(Notification.update(**fields)
-                .where(Notification.id == note_id, Notification.status == "sending").execute())
+def _finish(note_ids, **fields) -> int:
+    """Record an outcome, only where the claim is still ours; how many rows took it."""
+    return Notification.update(**fields).where(Notification.id.in_(list(note_ids)),
+                                               Notification.status == "sending").execute()
 
 
-def mark_sent(note_id: int, msgid, now: datetime) -> bool:
-    return _finish(note_id, status="sent", msgid=None if msgid is None else str(msgid),
-                   sent_at=now, last_error=None)
+def _per_row(values: dict[int, str | None]) -> Case:
+    return Case(Notification.id, [(note_id, value) for note_id, value in values.items()])
+
+
+def mark_sent(msgids: dict[int, object], now: datetime) -> int:
+    """Rows sent (id -> WeChat's msgid), in one statement."""
+    if not msgids:
+        return 0
+    return _finish(msgids, status="sent", sent_at=now, last_error=None,
+                   msgid=_per_row({i: None if m is None else str(m) for i, m in msgids.items()}))
 
 
 def mark_failed(note_id: int, error: str) -> bool:
     """A failure retrying cannot fix (configuration): no further attempt."""
-    return _finish(note_id, status="failed", last_error=error[:500])
+    return bool(_finish([note_id], status="failed", last_error=error[:500]))
 
 
-def mark_dropped(note_id: int, reason: str) -> bool:
-    """Not to be sent; the Message row stays, so the user still finds it in 消息."""
-    return _finish(note_id, status="dropped", last_error=reason[:500])
+def mark_dropped(reasons: dict[int, str]) -> int:
+    """Rows not to be sent (id -> why), in one statement; the Message rows stay, so the
+    users still find them in 消息."""
+    if not reasons:
+        return 0
+    return _finish(reasons, status="dropped", last_error=_per_row({i: r[:500] for i, r in reasons.items()}))
 
 
 def mark_unfollowed(note: Notification, error: str) -> bool:
     """43004: the user unfollowed the account. Pause every notice to them and drop this one."""
     with db.atomic():
         WeChatBinding.update(followed=False).where(WeChatBinding.user == note.user_id).execute()
-        return mark_dropped(note.id, error)
+        return bool(mark_dropped({note.id: error}))
 
 
 def defer(note: Notification, now: datetime, error: str, delay_seconds: float) -> bool:
@@ -189,31 +199,46 @@ def defer(note: Notification, now: datetime, error: str, delay_seconds: float) -
     if note.attempts >= MAX_ATTEMPTS:
         mark_failed(note.id, f"gave up after {note.attempts} attempts: {error}")
         return False
-    return _finish(note.id, status="pending", not_before=now + timedelta(seconds=delay_seconds),
-                   last_error=error[:500])
+    return bool(_finish([note.id], status="pending", last_error=error[:500],
+                        not_before=now + timedelta(seconds=delay_seconds)))
 
 
-def hold_until(note_id: int, until: datetime) -> bool:
-    """Postpone a pending row without spending an attempt (WeChat's daily quota is used up)."""
-    return bool(Notification.update(not_before=until)
-                .where(Notification.id == note_id, Notification.status == "pending",
-                       Notification.not_before < until).execute())
+def release(note_ids: list[int], until: datetime) -> int:
+    """Give claimed rows back unsent, their attempt not spent, to be taken from `until` on
+    (WeChat's daily quota ran out, or the batch used up its time)."""
+    if not note_ids:
+        return 0
+    return _finish(note_ids, status="pending", attempts=Notification.attempts - 1, not_before=until)
 
 
-def destination(note: Notification) -> tuple[str | None, str | None]:
-    """(openid, None) when the notice may be sent now, else (None, why not): checked after
-    the claim, since the user or the task may have changed since it was written. One query
-    (two for a reminder, whose task must still be open)."""
-    user = (User.select(User.active, WeChatBinding.openid, WeChatBinding.followed,
-                        WeChatBinding.blocked_at)
-            .join(WeChatBinding, JOIN.LEFT_OUTER, on=(WeChatBinding.user == User.id))
-            .where(User.id == note.user_id).dicts().first())
+def hold_until(note_ids: list[int], until: datetime) -> list[int]:
+    """Postpone pending rows without spending an attempt (WeChat's daily quota is used up);
+    the ids postponed. Never brings a row's time forward."""
+    return [n.id for n in Notification.update(not_before=until)
+            .where(Notification.id.in_(note_ids), Notification.status == "pending",
+                   Notification.not_before < until).returning(Notification.id).execute()]
+
+
+def destinations(notes: list[Notification]) -> dict[int, tuple[str | None, str | None]]:
+    """id -> (openid, None) when the notice may be sent now, else (None, why not): checked
+    after the claim, since the users or the tasks may have changed since they were written.
+    One query for the whole batch (two when it holds reminders, whose tasks must still be open)."""
+    users = {u["id"]: u for u in
+             User.select(User.id, User.active, WeChatBinding.openid, WeChatBinding.followed,
+                         WeChatBinding.blocked_at)
+             .join(WeChatBinding, JOIN.LEFT_OUTER, on=(WeChatBinding.user == User.id))
+             .where(User.id.in_({n.user_id for n in notes})).dicts()} if notes else {}
+    reminded = {n.task_id for n in notes if n.task_id and n.kind in OPEN_TASK_KINDS}
+    open_tasks = {t.id for t in Task.select(Task.id).where(
+        Task.id.in_(reminded), Task.deleted_at.is_null(), Task.status == "in_progress")} if reminded else set()
+    return {n.id: _destination(n, users.get(n.user_id), open_tasks) for n in notes}
+
+
+def _destination(note: Notification, user: dict | None, open_tasks: set[int]) -> tuple[str | None, str | None]:
     if user is None or not user["active"]:
         return None, "user inactive"
-    if note.task_id and note.kind in OPEN_TASK_KINDS:
-        task = Task.get_or_none(Task.id == note.task_id)
-        if task is None or task.deleted_at is not None or task.status != "in_progress":
-            return None, "task no longer open"
+    if note.task_id and note.kind in OPEN_TASK_KINDS and note.task_id not in open_tasks:
+        return None, "task no longer open"
     if user["openid"] is None:
         return None, "no WeChat binding"
     if not user["followed"]:

@@ -69,7 +69,7 @@ def test_worker_and_scheduler_wait_out_a_redis_outage_and_deliver_everything_onc
         wechat_mock.inject(SEND, delay=3)
         write_notices(world, "before", 4)
         assert enqueue_created_notifications(redis) == 4
-        wait_for(lambda: statuses()["sending"] == 1, 30, "the worker to claim a row", logs)
+        wait_for(lambda: statuses()["sending"] >= 1, 30, "the worker to claim its rows", logs)
         server.stop()
 
         write_notices(world, "during", 4)
