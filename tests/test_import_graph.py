@@ -117,7 +117,8 @@ def test_packages_point_one_way():
 
 
 def test_every_job_bot_enqueues_by_name_is_a_job_function():
-    for name in (queues.SEND_NOTIFICATION, queues.SWEEP_OUTBOX, queues.RUN_SCANS, queues.INGEST_BATCH):
+    for name in (queues.SEND_NOTIFICATION, queues.SEND_NOTIFICATIONS, queues.SWEEP_OUTBOX,
+                 queues.RUN_SCANS, queues.INGEST_BATCH, queues.FETCH_AVATAR):
         module, _, function = name.rpartition(".")
         assert module.startswith("jobs.")
         assert callable(getattr(importlib.import_module(module), function)), name
