@@ -117,7 +117,8 @@ def drain(env: dict, redis_url: str, ids: list[int]) -> dict:
     last = max(j.ended_at for j in done if j)
     early = [mb for left, mb in samples if left <= len(jobs) * 0.9]  # after the first tenth
     return {"rate": len(ids) / (last - first).total_seconds(), "failed": len(failed),
-            "rss": (early[0] if early else float("nan"), samples[-1][1] if samples else float("nan"))}
+            "rss": (early[0] if early else float("nan"), samples[-1][1] if samples else float("nan")),
+            "samples": samples, "jobs": len(jobs)}
 
 
 def main(argv=None):
