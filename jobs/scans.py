@@ -40,13 +40,29 @@ def lead_hours(company: Company) -> list[int]:
     return sorted({int(h) for h in value if int(h) > 0})
 
 
-def _open_tasks(company: Company, due_from: datetime | None, due_to: datetime):
-    """Open tasks with due_at in (due_from, due_to], with their current node's handler."""
+def _open_tasks(company: Company, due_from: datetime | None, due_to: datetime,
+                *conditions) -> list[Task]:
+    """Open tasks with due_at in (due_from, due_to], each with its current node as
+    `task.tasknode` (handler, seq).
+
+    Two index reads rather than one join: PostgreSQL estimates "open" and "due before now"
+    apart, expects a quarter of all tasks when no lower bound is given (the daily overdue
+    pass), and would then hash the whole task_node table."""
     lower = Task.due_at.is_null(False) if due_from is None else Task.due_at > due_from
-    return (Task.select(Task, TaskNode.handler, TaskNode.seq)
-            .join(TaskNode, on=((TaskNode.task == Task.id) & (TaskNode.seq == Task.current_seq)))
-            .where(Task.company == company.id, Task.status == "in_progress", lower,
-                   Task.due_at <= due_to, Task.deleted_at.is_null()))
+    tasks = list(Task.select().where(Task.company == company.id, Task.status == "in_progress",
+                                     lower, Task.due_at <= due_to, Task.deleted_at.is_null(),
+                                     Task.current_seq.is_null(False), *conditions))
+    if not tasks:
+        return []
+    nodes = {(n.task_id, n.seq): n for n in TaskNode.select(TaskNode.task, TaskNode.seq,
+                                                            TaskNode.handler)
+             .where(TaskNode.task.in_([t.id for t in tasks]))}
+    found = []
+    for task in tasks:
+        task.tasknode = nodes.get((task.id, task.current_seq))
+        if task.tasknode is not None:
+            found.append(task)
+    return found
 
 
 def _unused(keys) -> set[str]:
@@ -140,7 +156,7 @@ def queue_escalations(now: datetime) -> int:
     queued = 0
     for company in Company.select():
         tz = company.zone
-        tasks = list(_open_tasks(company, now - CATCH_UP, now).where(Task.scenario.is_null(False)))
+        tasks = _open_tasks(company, now - CATCH_UP, now, Task.scenario.is_null(False))
         if not tasks:
             continue
         scenarios = {s.id: s for s in Scenario.scoped(company.id).where(

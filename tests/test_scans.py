@@ -131,12 +131,22 @@ def test_escalation_reaches_the_scenario_users_once(world):
     assert sorted(u for u, _ in kinds("escalation")) == sorted([world.admin.id, world.dadmin.id])
 
 
-def test_scans_read_an_index_range_not_every_task(world):
+@pytest.mark.parametrize("due_from", [local(12, 2, 0), None])  # the minute's pass; the daily one
+def test_scans_read_an_index_range_not_every_task(world, due_from):
+    from playhouse.test_utils import count_queries
+    make_due_task(world, local(12, 2, 15))
     company = Company.get()
-    query = scans._open_tasks(company, local(12, 2, 0), local(12, 3, 0))
-    sql, params = query.sql()
-    plan = " ".join(str(row) for row in db.execute_sql("EXPLAIN QUERY PLAN " + sql, params).fetchall())
-    assert "USING INDEX task_company_id_status_due_at" in plan and "due_at>? AND due_at<?" in plan, plan
+    with count_queries() as counted:
+        assert scans._open_tasks(company, due_from, local(12, 3, 0))
+    statements = [q.msg for q in counted.get_queries()]
+    (tasks_sql, tasks_params), (nodes_sql, nodes_params) = statements
+    plan = lambda sql, params: " ".join(  # noqa: E731
+        str(row) for row in db.execute_sql("EXPLAIN QUERY PLAN " + sql, params).fetchall())
+    tasks_plan = plan(tasks_sql, tasks_params)
+    assert "USING INDEX task_company_id_status_due_at" in tasks_plan, tasks_plan
+    assert ("due_at>? AND due_at<?" if due_from else "due_at<?") in tasks_plan, tasks_plan
+    nodes_plan = plan(nodes_sql, nodes_params)  # the current nodes of those tasks only
+    assert "USING INDEX" in nodes_plan and "task_id=?" in nodes_plan, nodes_plan
 
 
 def test_sweeper_query_finds_due_rows_only(world):
