@@ -105,7 +105,8 @@ def test_the_worker_runs_the_minute_scans_before_the_sends_queued_earlier(
     from tests.conftest import TEST_SETTINGS
     for i in range(5):
         make_due_task(world, local(12, 3 + i, 15, 0), title=f"任务{i}")
-    sends = [enqueue_send(get_queue(redis_conn, NOTIFICATIONS), r.id) for r in rows()]
+    queued = [r.id for r in rows()]
+    sends = [enqueue_send(get_queue(redis_conn, NOTIFICATIONS), i) for i in queued]
     assert enqueue_minute(redis_conn, utcnow())
     root = Path(__file__).resolve().parent.parent
     env = {**os.environ, **TEST_SETTINGS, "DATABASE_URL": sqlite_db, "REDIS_URL": redis_url,
@@ -119,4 +120,6 @@ def test_the_worker_runs_the_minute_scans_before_the_sends_queued_earlier(
     for job in sends:
         job.refresh()
     assert max(job.ended_at for job in scans) <= min(job.started_at for job in sends)
-    assert {r.status for r in rows()} == {"sent"}
+    # The rows queued before; the scans' own reminders follow the worker's real clock (held
+    # during its quiet hours), which this test does not pin.
+    assert {r.status for r in rows() if r.id in queued} == {"sent"}

@@ -135,7 +135,9 @@ def test_member_uploads_an_avatar_and_renames_themself(page, live, world, tmp_pa
     expect(page.get_by_role("status")).to_have_text("头像已更新")
     avatar = page.get_by_test_id("avatar")
     expect(avatar).to_be_visible()
-    assert avatar.evaluate("img => img.naturalWidth") == 256  # re-encoded, served by our route
+    loaded = ("img => img.complete ? img.naturalWidth : new Promise(done => {"
+              " img.onload = () => done(img.naturalWidth); img.onerror = () => done(0); })")
+    assert avatar.evaluate(loaded) == 256  # re-encoded, served by our route
     page.get_by_label("姓名").fill("张一一")
     page.get_by_label("性别").select_option("male")
     page.get_by_role("button", name="保存", exact=True).click()
