@@ -95,10 +95,17 @@ def choose(page, label: str, value: str):
     expect(page.locator(".htmx-request, .htmx-swapping, .htmx-settling, .htmx-added")).to_have_count(0)
 
 
+def follow(page, link):
+    """Click a link that opens another page and wait until that page has loaded: acting
+    before its scripts ran (htmx among them) would find nothing listening."""
+    with page.expect_navigation():
+        link.click()
+
+
 def sign_in(page, live, account: str, code: str = "acme", password: str | None = None):
     from tests.factories import PASSWORD
     page.goto(live.url("/app/login"))
     page.get_by_label("客户代码").fill(code)
     page.get_by_label("账号").fill(account)
     page.get_by_label("密码").fill(password or PASSWORD)
-    page.get_by_role("button", name="登录").click()
+    follow(page, page.get_by_role("button", name="登录"))

@@ -8,7 +8,7 @@ from playwright.sync_api import expect
 from store import erp, projects as project_store, scenarios
 from store.db import utcnow
 from store.models import Task, TaskNode
-from tests.browser_support import WIDE, browser, choose, live, page, shoot, sign_in  # noqa: F401
+from tests.browser_support import WIDE, browser, choose, follow, live, page, shoot, sign_in  # noqa: F401
 from tests.erp_samples import event, scenario_body
 from tests.factories import SH, drive, make_task
 from tests.web_support import world  # noqa: F401
@@ -48,20 +48,20 @@ def test_filter_the_board(page, live, world):
     urgent = task_at(world, assignee=world.h1, title="催货 PO9", priority="urgent", business_type="采购")
     calm = task_at(world, creator=world.h3, title="盘点仓库", priority="low", due=T + timedelta(days=6))
     sign_in(page, live, "admin")
-    page.get_by_role("navigation", name="主菜单").get_by_role("link", name="运营项目").click()
+    follow(page, page.get_by_role("navigation", name="主菜单").get_by_role("link", name="运营项目"))
     expect(page.locator("tr[data-task]")).to_have_count(2)
     with page.expect_response(lambda r: "priority=urgent" in r.url):
         page.get_by_label("优先级").select_option("urgent")
     expect(page.locator("tr[data-task]")).to_have_count(1)
     expect(row(page, urgent)).to_contain_text("张一")
     assert "priority=urgent" in page.url  # the filter is in the address, to share or reload
-    page.get_by_role("link", name="清除").click()
+    follow(page, page.get_by_role("link", name="清除"))
     page.get_by_label("搜索").fill("盘点")
     with page.expect_response(lambda r: "q=" in r.url):
         page.get_by_role("button", name="筛选").click()
     expect(page.locator("tr[data-task]")).to_have_count(1)
     expect(row(page, calm)).to_be_visible()
-    page.get_by_role("link", name="清除").click()
+    follow(page, page.get_by_role("link", name="清除"))
     page.get_by_label("截止时间从").fill("2026-12-06")
     with page.expect_response(lambda r: "due_from=2026-12-06" in r.url):
         page.get_by_role("button", name="筛选").click()
@@ -75,7 +75,7 @@ def test_create_a_workflow_task_from_a_template(page, live, world):
         {"handler_id": world.h1.id, "items": "核对到货"}, {"handler_id": world.h2.id, "items": "审批付款"}])
     sign_in(page, live, "alice")
     page.goto(live.url(f"/app/projects/{world.project.id}/board"))
-    page.get_by_role("link", name="新建任务").click()
+    follow(page, page.get_by_role("link", name="新建任务"))
     page.get_by_label("标题").fill("付款 PO123")
     page.get_by_label("截止时间").fill("2026-12-06T18:00")
     choose(page, "工作流模板", str(project_store.list_templates(world.alice)[-1].id))
@@ -149,7 +149,7 @@ def test_erp_board_and_workbench(page, live, world):
     erp.ingest_events(world.company.id, [event("inventory.low")], T)
     task = Task.get_by_id(made["task_id"])
     sign_in(page, live, "admin")
-    page.get_by_role("navigation", name="主菜单").get_by_role("link", name="ERP通知").click()
+    follow(page, page.get_by_role("navigation", name="主菜单").get_by_role("link", name="ERP通知"))
     expect(row(page, task).locator(".occurrences")).to_have_text("2")
     expect(row(page, task)).to_contain_text("FBA库存低于10")
     open_drawer(page, task)

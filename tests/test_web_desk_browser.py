@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 from handlers import texts
 from store import messages
 from store.models import Feedback
-from tests.browser_support import browser, live, page, shoot, sign_in  # noqa: F401
+from tests.browser_support import browser, follow, live, page, shoot, sign_in  # noqa: F401
 from tests.chat_fixtures import jobs_use_mock  # noqa: F401
 from tests.conftest import fake_wechat, make_app
 from tests.factories import make_task
@@ -39,7 +39,7 @@ def test_stats_page_draws_the_trend_with_the_numbers(page, live, world):
     work(world)
     errors = csp_errors(page)
     sign_in(page, live, "admin")
-    page.get_by_role("navigation", name="主菜单").get_by_role("link", name="统计").click()
+    follow(page, page.get_by_role("navigation", name="主菜单").get_by_role("link", name="统计"))
     expect(page.get_by_role("heading", name="统计", exact=True)).to_be_visible()
     summary = page.get_by_test_id("stats-summary")
     expect(summary).to_contain_text("收到 3，")
@@ -68,7 +68,7 @@ def test_admin_publishes_an_announcement_with_a_push_seen_in_chat(app, page, liv
     openid = bind(world.alice)
     sign_in(page, live, "admin")
     page.goto(live.url("/app/announcements"))
-    page.get_by_role("link", name="新建公告").click()
+    follow(page, page.get_by_role("link", name="新建公告"))
     page.get_by_label("类型").select_option("feature")
     page.get_by_label("标题").fill("新功能：网页版统计")
     page.get_by_label("正文").fill("管理员可在「统计」查看近12个月趋势。")
@@ -90,8 +90,8 @@ def test_desk_answers_a_feedback_and_the_text_reaches_wechat(app, page, live, wo
     openid = bind(world.h1)
     assert fake_wechat(app).say("反馈 统计能按部门导出吗？", openid=openid) == texts.FEEDBACK_THANKS
     sign_in(page, live, "admin")
-    page.get_by_role("navigation", name="主菜单").get_by_role("link", name="咨询反馈").click()
-    page.get_by_role("link", name="进入服务台（处理所有反馈）").click()
+    follow(page, page.get_by_role("navigation", name="主菜单").get_by_role("link", name="咨询反馈"))
+    follow(page, page.get_by_role("link", name="进入服务台（处理所有反馈）"))
     row = page.locator("tr[data-feedback]", has_text="统计能按部门导出吗？")
     expect(row).to_contain_text("待回复")
     answer = "可以：统计页先选部门，再点下载CSV"
@@ -113,7 +113,7 @@ def test_desk_answers_a_feedback_and_the_text_reaches_wechat(app, page, live, wo
 def test_member_marks_a_message_pending_without_a_reload(page, live, world):
     make_task(world, assignee=world.h1, title="核对PO123到货")
     sign_in(page, live, "h1")
-    page.get_by_role("navigation", name="主菜单").get_by_role("link", name="消息").click()
+    follow(page, page.get_by_role("navigation", name="主菜单").get_by_role("link", name="消息"))
     row = page.locator("tr[data-message]", has_text="核对PO123到货")
     with page.expect_response(lambda r: r.request.method == "POST"):
         row.get_by_role("button", name="标记待处理").click()
@@ -128,7 +128,7 @@ def test_member_uploads_an_avatar_and_renames_themself(page, live, world, tmp_pa
     image = tmp_path / "me.png"
     image.write_bytes(png(size=(300, 200)))
     sign_in(page, live, "h1")
-    page.get_by_role("link", name="我的资料").click()
+    follow(page, page.get_by_role("link", name="我的资料"))
     expect(page.get_by_test_id("avatar-empty")).to_be_visible()
     page.get_by_label(re.compile("^上传新头像")).set_input_files(str(image))
     page.get_by_role("button", name="上传", exact=True).click()
