@@ -166,10 +166,13 @@ def test_an_id_another_request_stores_meanwhile_answers_as_a_duplicate(w, any_db
     worker = threading.Thread(target=lambda: results.extend(
         erp.ingest_events(w.company.id, batch_of, NOW)))
     worker.start()
-    time.sleep(0.5)
-    other.commit()
-    worker.join(20)
-    other.close()
+    try:
+        time.sleep(0.5)
+        other.commit()
+        worker.join(60)
+    finally:  # never leave the other writer's lock behind for the next test
+        other.close()
+    assert not worker.is_alive(), "the batch is still waiting for the database"
     assert [r["status"] for r in results] == ["duplicate", "created"]
     assert results[0]["original_status"] == "no_match"
     assert Task.select().count() == 1 and Notification.select().count() == 1
