@@ -35,7 +35,7 @@ from playhouse.db_url import connect
 from bench.common import SETTINGS
 from bot.api.erp import signature
 from bot.mock_wechat import MockWeChat
-from tests.erp_samples import MATCHING, NOT_MATCHING, SCENARIOS
+from tests.erp_samples import SCENARIOS, batch
 from tests.redis_claim import claimed_redis, free_port
 
 PG_DSN = os.environ.get("TWORK_TEST_PG", "postgresql://postgres@127.0.0.1:5432")
@@ -43,8 +43,6 @@ BATCH = 500
 BASELINE = "bare signed POST (baseline)"
 HTTP_BASELINE = "HTTP: bare signed POST (baseline)"
 SKEW = 300
-DOC_FIELD = {"inventory.low": "sku", "purchase_order.amount": "po_no",
-             "purchase_order.overdue_arrival": "po_no"}
 
 
 def bare_app(secrets: dict[str, str]) -> Flask:
@@ -151,18 +149,8 @@ def seed(now):
 
 
 def events(prefix: str, count: int, *, matching: bool, doc: str | None = None) -> list[dict]:
-    """`count` events of every kind in turn; matching ones name a document of their own
-    (`doc`: the same documents again, so they repeat)."""
-    kinds = list(SCENARIOS)
-    batch = []
-    for i in range(count):
-        kind = kinds[i % len(kinds)]
-        data = dict((MATCHING if matching else NOT_MATCHING)[kind])
-        field = DOC_FIELD.get(kind, "order_no")
-        data[field] = f"{data[field]}-{doc or prefix}-{i}"
-        batch.append({"id": f"{prefix}-{i}", "kind": kind,
-                      "occurred_at": "2026-11-30T09:58:00+08:00", "data": data})
-    return batch
+    """`count` events of every kind in turn (tests.erp_samples.batch)."""
+    return batch(count, matching=matching, doc=doc or prefix, prefix=prefix)
 
 
 def run(url: str, repeats: int, singles: int) -> dict:

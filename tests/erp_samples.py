@@ -102,6 +102,23 @@ def event(kind, data=None, *, event_id=None, matching=True) -> dict:
             "occurred_at": "2026-11-30T09:58:00+08:00", "data": dict(data)}
 
 
+DOC_FIELD = {"inventory.low": "sku", "purchase_order.amount": "po_no",
+             "purchase_order.overdue_arrival": "po_no"}  # the others name an order_no
+
+
+def batch(count, *, matching=True, doc="d", prefix="e") -> list[dict]:
+    """`count` events of every kind in turn, each about a document of its own (the same
+    `doc` again: the same documents, so matching ones repeat)."""
+    kinds, made = list(SCENARIOS), []
+    for i in range(count):
+        kind = kinds[i % len(kinds)]
+        data = dict((MATCHING if matching else NOT_MATCHING)[kind])
+        field = DOC_FIELD.get(kind, "order_no")
+        data[field] = f"{data[field]}-{doc}-{i}"
+        made.append(event(kind, data, event_id=f"{prefix}-{i}"))
+    return made
+
+
 @pytest.fixture
 def world(sqlite_db):
     """make_world() with one enabled scenario of every kind (w.extra["scenarios"][kind])."""

@@ -15,12 +15,10 @@ from store import erp, leaves, scenarios
 from store.erp_plan import CHUNK
 from store.models import (ErpEvent, Message, Notification, Task, TaskEditor, TaskLog, TaskNode,
                           TaskReceipt, TaskWatcher)
-from tests.erp_samples import MATCHING, NOT_MATCHING, SCENARIOS, event, scenario_body
+from tests.erp_samples import MATCHING, NOT_MATCHING, SCENARIOS, batch, event, scenario_body
 from tests.factories import NOW, SH, make_world
 
 KINDS = list(SCENARIOS)
-DOC = {"inventory.low": "sku", "purchase_order.amount": "po_no",
-       "purchase_order.overdue_arrival": "po_no"}
 
 
 @pytest.fixture
@@ -32,18 +30,6 @@ def w(any_db):
     world.extra["scenarios"] = {kind: scenarios.create_scenario(
         world.admin, scenario_body(world, kind, nodes=nodes), NOW) for kind in SCENARIOS}
     return world
-
-
-def batch(count, *, matching=True, doc="d", prefix="e"):
-    """`count` events of every kind in turn, each about a document of its own."""
-    made = []
-    for i in range(count):
-        kind = KINDS[i % len(KINDS)]
-        data = dict((MATCHING if matching else NOT_MATCHING)[kind])
-        field = DOC.get(kind, "order_no")
-        data[field] = f"{data[field]}-{doc}-{i}"
-        made.append(event(kind, data, event_id=f"{prefix}-{i}"))
-    return made
 
 
 def statements(world, events, now=NOW):
