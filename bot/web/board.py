@@ -27,7 +27,10 @@ def local_time(value) -> str:
 def _board_nav():
     """The boards under 项目 in the left menu."""
     user = getattr(g, "user", None)
-    return {"board_nav": board_store.board_projects(user) if user is not None else []}
+    # a callable: only full pages (the frame lists the boards) pay for the query, not the
+    # htmx fragments that refresh a row or the drawer
+    return {"board_nav": (lambda: board_store.board_projects(user)) if user is not None
+            else (lambda: [])}
 
 
 def parse_day(raw: str, end: bool = False) -> datetime | None:
