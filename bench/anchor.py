@@ -15,26 +15,32 @@ from wechatpy.exceptions import InvalidSignatureException
 from wechatpy.utils import check_signature
 
 
-def create_app() -> Flask:
+def webhook(answer):
+    """The Flask app around `answer(msg, args, body) -> reply text`: verify, decrypt,
+    parse, then render (and encrypt) the reply."""
     token, aes_key = os.environ["WECHAT_TOKEN"], os.environ.get("WECHAT_AES_KEY")
     crypto = WeChatCrypto(token, aes_key, os.environ["WECHAT_APPID"]) if aes_key else None
     app = Flask(__name__)
 
     @app.post("/wechat")
-    def echo():
+    def receive():
         args = request.args
         try:
             check_signature(token, args["signature"], args["timestamp"], args["nonce"])
-            body = request.get_data()
+            body = plain = request.get_data()
             if crypto is not None:
-                body = crypto.decrypt_message(body, args["msg_signature"], args["timestamp"],
-                                              args["nonce"])
+                plain = crypto.decrypt_message(body, args["msg_signature"], args["timestamp"],
+                                               args["nonce"])
         except (KeyError, InvalidSignatureException):
             return "forbidden", 403
-        msg = parse_message(body)
-        xml = create_reply(getattr(msg, "content", "success"), msg).render()
+        msg = parse_message(plain)
+        xml = create_reply(answer(msg, args, body), msg).render()
         if crypto is not None:
             xml = crypto.encrypt_message(xml, args["nonce"], args["timestamp"])
         return xml, 200, {"Content-Type": "application/xml; charset=utf-8"}
 
     return app
+
+
+def create_app() -> Flask:
+    return webhook(lambda msg, args, body: getattr(msg, "content", "success"))

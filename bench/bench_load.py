@@ -3,11 +3,14 @@ served the same way in the same run.
 
     .venv/bin/python -m bench.bench_load [--tasks 100000] [--reps 3] [--requests 300]
 
-Both servers run under gunicorn with the Procfile's settings (2 workers, 4 threads), on a
-PostgreSQL database this benchmark creates (and drops) holding `--tasks` tasks, and a Redis
-database it claims. Eight clients, each a WeChat user of its own, post signed pushes (in safe
-mode encrypted) as fast as the answers come. Every figure is a ratio to the anchor measured
-in the same repetition; the table gives the median and the range over the repetitions.
+A third server, the floor (bench/floor.py), answers the echo after making only the round
+trips every Twork push must make (claim, lock, session, user, reply kept); each row is also
+given as a ratio to it. All three run under gunicorn with the Procfile's settings (2
+workers, 4 threads), on a PostgreSQL database this benchmark creates (and drops) holding
+`--tasks` tasks, and a Redis database it claims. Eight clients, each a WeChat user of its
+own, post signed pushes (in safe mode encrypted) as fast as the answers come. Every figure
+is a ratio to the anchor measured in the same repetition; the table gives the median and
+the range over the repetitions.
 """
 import argparse
 import contextlib
@@ -32,6 +35,8 @@ ROOT = Path(__file__).resolve().parent.parent
 CLIENTS = 8
 AES_KEY = "abcdefghijklmnopqrstuvwxyz0123456789ABCDEFG"
 # The Procfile's web process, on a port of our own.
+# bench/floor.py: the echo plus only the round trips every push must make.
+FLOOR = "floor (echo + a push's required round trips)"
 GUNICORN = ["-m", "gunicorn", "--workers", "2", "--threads", "4", "--timeout", "30"]
 
 
@@ -60,17 +65,23 @@ def served(app: str, env: dict, code: Path = ROOT):
         proc.wait(timeout=30)
 
 
-def rss_mb(master: int) -> float:
-    """Resident memory of the master's worker processes, MB."""
-    total = 0
+def workers(master: int) -> dict[int, list[str]]:
+    """The master's worker processes: {pid: fields of /proc/pid/stat after the name}."""
+    found = {}
     for stat in Path("/proc").glob("[0-9]*/stat"):
         try:
             fields = stat.read_text().rsplit(")", 1)[1].split()
         except OSError:
             continue
         if int(fields[1]) == master:
-            total += int(fields[21]) * os.sysconf("SC_PAGE_SIZE")
-    return total / 2 ** 20
+            found[int(stat.parent.name)] = fields
+    return found
+
+
+def rss_mb(master: int) -> float:
+    """Resident memory of the master's worker processes, MB."""
+    pages = sum(int(fields[21]) for fields in workers(master).values())
+    return pages * os.sysconf("SC_PAGE_SIZE") / 2 ** 20
 
 
 def pushes(texts_by_client: list[list[tuple[str, str]]], aes_key: str | None):
@@ -107,21 +118,24 @@ def measure(mode: str, mode_index: int, data: dict, env: dict, reps: int, n: int
     env = {**env, **({"WECHAT_AES_KEY": AES_KEY} if aes else {})}
     results = {}
     with served("bench.anchor:create_app()", env) as (anchor, _), \
+            served("bench.floor:create_app()", env) as (floor, _), \
             served("bot:create_app()", env, code) as (twork, master):
         check(twork, aes)
         warm = [[(openid(f"todo10_{c}"), "帮助")] * 20 for c in range(CLIENTS)]
-        load.run(anchor, pushes(warm, aes))
-        load.run(twork, pushes(warm, aes))
+        for server in (anchor, floor, twork):
+            load.run(server, pushes(warm, aes))
         rss_before = rss_mb(master)
         requests = 0
         for rep in range(reps):
-            base = load.run(anchor, pushes([[(openid(f"todo10_{c}"), "帮助")] * n
-                                            for c in range(CLIENTS)], aes))
-            results.setdefault("anchor (echo)", []).append((base, base))
+            echo = [[(openid(f"todo10_{c}"), "帮助")] * n for c in range(CLIENTS)]
+            base = load.run(anchor, pushes(echo, aes))
+            least = load.run(floor, pushes(echo, aes))
+            results.setdefault("anchor (echo)", []).append((base, base, least))
+            results.setdefault(FLOOR, []).append((least, base, least))
             for name, texts in scenarios(data, n, rep, mode_index):
                 got = load.run(twork, pushes(texts, aes))
                 requests += got["n"]
-                results.setdefault(name, []).append((got, base))
+                results.setdefault(name, []).append((got, base, least))
         rss_after = rss_mb(master)
     return {"rows": results, "rss": (rss_before, rss_after, requests)}
 
@@ -150,16 +164,18 @@ def check_replies(data, strict: bool = True):
 
 
 def table(mode: str, rows: dict) -> list[str]:
-    out = [f"| {mode} | throughput ÷ anchor (median, range) | p99 ms (median) | p99 ÷ anchor p99 | errors |",
-           "|---|---|---|---|---|"]
+    out = [f"| {mode} | throughput ÷ anchor (median, range) | ÷ floor (median) | p99 ms (median) "
+           "| p99 ÷ anchor p99 | errors |", "|---|---|---|---|---|---|"]
     for name, samples in rows.items():
-        ratios = [got["rps"] / base["rps"] for got, base in samples]
-        p99 = [got["p99_ms"] for got, _ in samples]
-        p99_ratio = [got["p99_ms"] / base["p99_ms"] for got, base in samples]
-        rps = statistics.median(got["rps"] for got, _ in samples)
+        ratios = [got["rps"] / base["rps"] for got, base, _ in samples]
+        floor = [got["rps"] / least["rps"] for got, _, least in samples]
+        p99 = [got["p99_ms"] for got, _, _ in samples]
+        p99_ratio = [got["p99_ms"] / base["p99_ms"] for got, base, _ in samples]
+        rps = statistics.median(got["rps"] for got, _, _ in samples)
         out.append(f"| {name} ({rps:.0f}/s) | {statistics.median(ratios):.2f} "
-                   f"({min(ratios):.2f}–{max(ratios):.2f}) | {statistics.median(p99):.0f} | "
-                   f"{statistics.median(p99_ratio):.2f} | {sum(g['errors'] for g, _ in samples)} |")
+                   f"({min(ratios):.2f}–{max(ratios):.2f}) | {statistics.median(floor):.2f} | "
+                   f"{statistics.median(p99):.0f} | {statistics.median(p99_ratio):.2f} | "
+                   f"{sum(g['errors'] for g, _, _ in samples)} |")
     return out
 
 

@@ -9,6 +9,30 @@ from datetime import datetime, timedelta
 from peewee import EXCLUDED
 
 from store.models import PushClaim
+from store.prebuilt import Prebuilt
+
+_FIELDS = ("key", "value", "expires")
+
+
+def _claims(count: int):
+    """INSERT of `count` claims, each taken unless a live row holds its key."""
+    def build(now, **slots):
+        rows = [{"key": slots[f"key{i}"], "value": slots[f"value{i}"],
+                 "expires_at": slots[f"expires{i}"]} for i in range(count)]
+        return (PushClaim.insert_many(rows)
+                .on_conflict(conflict_target=[PushClaim.key],
+                             update={PushClaim.value: EXCLUDED.value,
+                                     PushClaim.expires_at: EXCLUDED.expires_at},
+                             where=(PushClaim.expires_at < now))
+                .returning(PushClaim.key))
+    return Prebuilt(build, "now", *(f"{name}{i}" for i in range(count) for name in _FIELDS))
+
+
+# A push claims its key, and in plaintext mode its signature too.
+_CLAIMS = {count: _claims(count) for count in (1, 2)}
+_SET = Prebuilt(lambda key, value, expires: (PushClaim.update(value=value, expires_at=expires)
+                                              .where(PushClaim.key == key)),
+                "key", "value", "expires")
 
 
 def put_once(key: str, value: str | None, ttl: int, now: datetime) -> PushClaim | None:
@@ -22,15 +46,13 @@ def put_each_once(entries: list[tuple[str, str | None, int]],
     """put_once for each (key, value, ttl), in one statement: {key: None if won, else the
     live row holding it}. An expired row under a key is taken over in place (ON CONFLICT …
     DO UPDATE … WHERE expired); `purge` clears the rest periodically."""
-    rows = [{"key": key, "value": value, "expires_at": now + timedelta(seconds=ttl)}
-            for key, value, ttl in entries]
-    won = {row.key for row in PushClaim.insert_many(rows)
-           .on_conflict(conflict_target=[PushClaim.key],
-                        update={PushClaim.value: EXCLUDED.value,
-                                PushClaim.expires_at: EXCLUDED.expires_at},
-                        where=(PushClaim.expires_at < now))
-           .returning(PushClaim.key).execute()}
-    return {row["key"]: None if row["key"] in won else get(row["key"], now) for row in rows}
+    slots = {"now": now}
+    for i, (key, value, ttl) in enumerate(entries):
+        slots.update({f"key{i}": key, f"value{i}": value,
+                      f"expires{i}": now + timedelta(seconds=ttl)})
+    statement = _CLAIMS.get(len(entries)) or _claims(len(entries))
+    won = {key for key, in statement.values(**slots)}
+    return {key: None if key in won else get(key, now) for key, _, _ in entries}
 
 
 def drop(key: str) -> None:
@@ -49,7 +71,6 @@ def get(key: str, now: datetime) -> PushClaim | None:
 def put(key: str, value: str | None, ttl: int, now: datetime) -> None:
     """Set `key` to `value`, claimed or not."""
     expires_at = now + timedelta(seconds=ttl)
-    updated = (PushClaim.update(value=value, expires_at=expires_at)
-               .where(PushClaim.key == key).execute())
+    updated = _SET.rowcount(key=key, value=value, expires=expires_at)
     if not updated and put_once(key, value, ttl, now) is not None:
         PushClaim.update(value=value, expires_at=expires_at).where(PushClaim.key == key).execute()

@@ -21,6 +21,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from store import apikeys
 from store.db import db, utcnow  # noqa: F401 (callers use users.utcnow)
 from store.errors import Conflict, Forbidden, Invalid, NotFound, Refused
+from store.prebuilt import Prebuilt
 from store.models import (ROLES, BindingCode, Company, Department, Project,
                           Template, User, WeChatBinding)
 
@@ -261,13 +262,18 @@ def user_for_openid(openid: str) -> User | None:
     """The active user bound to this openid, or None."""
     if not openid:
         return None
-    # With its company (every reply needs the company's time zone) and whether pushes to it
-    # are paused (`user.binding.blocked_at`, for resume_pushes).
-    return (User.select(User, Company, WeChatBinding.id, WeChatBinding.blocked_at)
-            .join(WeChatBinding, on=(WeChatBinding.user == User.id), attr="binding")
-            .join_from(User, Company)
-            .where(WeChatBinding.openid == openid, User.active == True)  # noqa: E712
-            .first())
+    return _USER_FOR_OPENID.first(openid=openid)
+
+
+# With its company (every reply needs the company's time zone) and whether pushes to it are
+# paused (`user.binding.blocked_at`, for resume_pushes). Every push runs it: built once.
+_USER_FOR_OPENID = Prebuilt(
+    lambda openid: (User.select(User, Company, WeChatBinding.id, WeChatBinding.blocked_at)
+                    .join(WeChatBinding, on=(WeChatBinding.user == User.id), attr="binding")
+                    .join_from(User, Company)
+                    .where(WeChatBinding.openid == openid, User.active == True)  # noqa: E712
+                    .limit(1)),
+    "openid")
 
 
 def resume_pushes(user: User) -> bool:

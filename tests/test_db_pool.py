@@ -1,6 +1,7 @@
 """PostgreSQL connections come from peewee's pool: a request or a job hands its connection
 back when it ends and the next one reuses it, with JIT compilation off."""
 import psycopg2
+from peewee import OperationalError
 import pytest
 from playhouse.pool import PooledPostgresqlDatabase
 
@@ -64,3 +65,35 @@ def test_rebinding_closes_the_previous_pool(pg_url):
     assert _backends(pg_url) >= 1
     init_db(pg_url)
     assert _backends(pg_url) == 0
+
+
+def _terminate(url: str, pid: int) -> None:
+    with psycopg2.connect(url.rsplit("/", 1)[0] + "/postgres") as admin:
+        admin.autocommit = True
+        cursor = admin.cursor()
+        cursor.execute("SELECT pg_terminate_backend(%s)", (pid,))
+        cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE pid = %s", (pid,))
+        while cursor.fetchone()[0]:
+            cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE pid = %s", (pid,))
+
+
+@pytest.mark.parametrize("trust_seconds", [60, 0])
+def test_a_connection_that_died_in_the_pool_fails_at_most_one_request(pg_url, trust_seconds):
+    """Handed back within the trust window, a connection goes out again without the
+    `SELECT 1`: if its server process died meanwhile, that request's first statement fails
+    (as any during an outage) and the pool drops it. Past the window the pool asks first."""
+    database = init_db(pg_url)
+    database.trust_seconds = trust_seconds
+    before = _backend_pid()
+    _terminate(pg_url, before)
+    database.connect()
+    try:
+        if trust_seconds:
+            with pytest.raises(OperationalError):
+                database.execute_sql("SELECT 1")
+        else:
+            assert database.execute_sql("SELECT 1").fetchone() == (1,)
+    finally:
+        database.close()
+    assert _backend_pid() != before
+    assert _backend_pid() == _backend_pid()  # the new one is pooled in turn
