@@ -16,7 +16,9 @@ from tests.chat_fixtures import T0, chat, clock, world  # noqa: F401
 from tests.conftest import fake_wechat
 from tests.factories import make_task
 
-LIMITS = {"帮助": 2, "待办": 4, "详情": 8, "完成": 12}
+# SPEC budgets: 帮助 ≤ 2, 待办 ≤ 4, 详情 ≤ 8, 完成 ≤ 12. 待办 is held to what it does: the
+# user, then one statement for the page and both exact counts.
+LIMITS = {"帮助": 2, "待办": 2, "详情": 8, "完成": 12}
 CLAIMS = {"plain": 2, "safe": 2}  # the claim (with the signature in plaintext), the reply kept
 
 
