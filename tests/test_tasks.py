@@ -106,14 +106,25 @@ def test_member_sees_only_created_received_watched_tasks(any_db):
     assert tasks.get_task(w.h2, number=created.number).id == created.id
     with pytest.raises(NotFound):
         tasks.get_task(w.h2, "abc")
+    # Each kind of viewer, by id and by number: admins, department admins, the deactivated.
+    for viewer in (w.admin, w.dadmin):
+        assert tasks.get_task(viewer, unrelated.id).project.name == w.project.name
+        assert tasks.get_task(viewer, number=unrelated.number).company.id == w.company.id
+    w.h2.active = False
+    with pytest.raises(NotFound):
+        tasks.get_task(w.h2, created.id)
 
 
 def test_dept_admin_of_another_department_sees_nothing_extra(any_db):
     w = make_world()
     other = directory.create_department(w.admin, "采购部")
     boss = make_user(w.company.id, "boss2", "dept_admin", other.id)
-    make_task(w, assignee=w.h1)
+    task = make_task(w, assignee=w.h1)
     assert list(tasks.visible_tasks(boss)) == []
+    with pytest.raises(NotFound):
+        tasks.get_task(boss, task.id)
+    with pytest.raises(NotFound):
+        tasks.get_task(boss, number=task.number)
 
 
 def test_todo_splits_overdue_and_new_by_deadline(any_db):
