@@ -39,8 +39,9 @@ BUCKETS = [
     ("command handler (router.dispatch)", "dispatch (bot/router.py:"),
     ("verify / decrypt / parse / render (bot.wire)", "(bot/wire.py:"),
 ]
-LEAVES = [("PostgreSQL round trips (psycopg2)", "psycopg2"), ("Redis round trips", "redis/"),
-          ("peewee (SQL building, rows)", "peewee.py"), ("Flask / werkzeug", "werkzeug/"),
+LEAVES = [("PostgreSQL round trips (psycopg2's execute, under peewee)", "_execute_cursor (peewee"),
+          ("PostgreSQL round trips (psycopg2's execute, under peewee)", "psycopg2"),
+          ("Redis round trips", "redis/"), ("peewee (SQL building, rows)", "peewee.py"), ("Flask / werkzeug", "werkzeug/"),
           ("Flask / werkzeug", "flask/"), ("wechatpy", "wechatpy/"), ("gunicorn", "gunicorn/")]
 
 
