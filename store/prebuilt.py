@@ -54,10 +54,16 @@ class Prebuilt:
             params[index] = _param(values[name])
         return query, db.execute_sql(sql, params)
 
-    def first(self, **values):
-        """The first row, as executing the query and taking `.first()` would give it."""
+    def rows(self, **values) -> list:
+        """Every row, as iterating over the executed query would give them."""
         query, cursor = self._execute(values)
-        rows = query._get_cursor_wrapper(cursor)[:1]
+        wrapper = query._get_cursor_wrapper(cursor)
+        wrapper.fill_cache()
+        return wrapper.row_cache
+
+    def first(self, **values):
+        """The first row, as `.first()` would give it (write the query with LIMIT 1)."""
+        rows = self.rows(**values)
         return rows[0] if rows else None
 
     def values(self, **values) -> list[tuple]:

@@ -11,6 +11,7 @@ from datetime import datetime
 
 from store.errors import Conflict
 from store.models import Task, TaskLog, TaskNode, TaskReceipt, User
+from store.prebuilt import Prebuilt
 
 CHANGED = "任务已被他人更新，请重新查看"
 
@@ -54,10 +55,13 @@ class Flow:
 def load_flow(task: Task) -> Flow:
     """The task's nodes in order, each with its handler's name (`node.handler.name`: the
     refusals and replies name the handler), in one query."""
-    nodes = list(TaskNode.select(TaskNode, User.id, User.name)
-                 .join(User, on=TaskNode.handler)
-                 .where(TaskNode.task == task.id).order_by(TaskNode.seq))
-    return Flow(task, nodes)
+    return Flow(task, _FLOW.rows(task=task.id))
+
+
+# Every command on a task reads its flow: built once.
+_FLOW = Prebuilt(lambda task: (TaskNode.select(TaskNode, User.id, User.name)
+                               .join(User, on=TaskNode.handler)
+                               .where(TaskNode.task == task).order_by(TaskNode.seq)), "task")
 
 
 def add_log(task: Task, actor: User | None, action: str, now: datetime, **detail) -> TaskLog:
