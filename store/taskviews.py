@@ -2,6 +2,8 @@
 number of statements whatever the size of the list or the company: to-dos driven from the
 user's current nodes with a LIMIT and an exact count, a task's brief from the flow the
 action already loaded, the current handler's name in one query."""
+import functools
+from collections import namedtuple
 from dataclasses import dataclass
 from datetime import datetime
 
@@ -10,6 +12,7 @@ from peewee import JOIN, Case, fn
 from store import leaves, workflow
 from store.erp_kinds import CLEARED_AT
 from store.models import Task, TaskLog, TaskNode, User
+from store.prebuilt import Prebuilt
 from store.taskstate import Flow
 
 
@@ -17,7 +20,7 @@ from store.taskstate import Flow
 class Todo:
     """The first `limit` of the actor's to-dos by deadline (so the overdue come first), and
     how many there are in all and overdue, counted exactly."""
-    tasks: list  # named tuples of LINE_FIELDS
+    tasks: list  # TodoLine
     total: int
     overdue: int
     now: datetime
@@ -41,22 +44,31 @@ def list_todo(actor: User, now: datetime, limit: int = 100) -> Todo:
     page and counts all the to-dos and the overdue among them exactly (window aggregates
     over the same join, before the LIMIT). A current handler always sees the task (the
     receipt was written when the node became theirs), so no visibility test is needed. The
-    tasks are named tuples of LINE_FIELDS, what a to-do line shows (a reply may read ninety
-    rows to fill its 2 KB, and a model instance per row would cost more than the query)."""
+    tasks are TodoLine tuples, what a to-do line shows (a reply may read ninety rows to
+    fill its 2 KB, and a model instance per row would cost more than the query)."""
     if not actor.active:
         return Todo([], 0, 0, now)
-    late = Case(None, [(Task.due_at < now, 1)], 0)
-    page = list(TaskNode.select(*LINE_FIELDS, fn.COUNT(TaskNode.id).over().alias("todo_total"),
-                                fn.SUM(late).over().alias("todo_overdue"))
-                .join(Task, on=((Task.id == TaskNode.task) & (Task.current_seq == TaskNode.seq)))
-                .where(TaskNode.handler == actor.id, TaskNode.state.in_(("active", "started")),
-                       Task.company == actor.company_id, Task.status == "in_progress",
-                       Task.deleted_at.is_null(), Task.archived_at.is_null())
-                .order_by(Task.due_at.asc(nulls="LAST"), Task.id).limit(limit)
-                .namedtuples())
+    page = [TodoLine(*row) for row in _todo_page(limit).rows(actor=actor.id,
+                                                               company=actor.company_id, now=now)]
     if not page:
         return Todo([], 0, 0, now)
     return Todo(page, page[0].todo_total, page[0].todo_overdue, now)
+
+
+TodoLine = namedtuple("TodoLine", [f.name for f in LINE_FIELDS] + ["todo_total", "todo_overdue"])
+
+
+@functools.cache
+def _todo_page(limit: int) -> Prebuilt:
+    def build(actor, company, now):
+        late = Case(None, [(Task.due_at < now, 1)], 0)
+        return (TaskNode.select(*LINE_FIELDS, fn.COUNT(TaskNode.id).over(), fn.SUM(late).over())
+                .join(Task, on=((Task.id == TaskNode.task) & (Task.current_seq == TaskNode.seq)))
+                .where(TaskNode.handler == actor, TaskNode.state.in_(("active", "started")),
+                       Task.company == company, Task.status == "in_progress",
+                       Task.deleted_at.is_null(), Task.archived_at.is_null())
+                .order_by(Task.due_at.asc(nulls="LAST"), Task.id).limit(limit).tuples())
+    return Prebuilt(build, "actor", "company", "now")
 
 
 def names_of(user_ids) -> dict[int, str]:
