@@ -39,6 +39,7 @@ from store.errors import Conflict, Forbidden, Invalid, NotFound, Refused
 from store.models import Company, Leave, Task, TaskNode, User
 from store.notices import fit, tell
 from store.outbox import notify
+from store.prebuilt import Prebuilt
 from store.taskstate import CHANGED, add_log, add_receipt, bump, move
 
 log = logging.getLogger(__name__)
@@ -57,10 +58,16 @@ STATUS_NAMES = {"scheduled": "待生效", "active": "请假中", "ended": "已�
 def _away(user_id: int, now: datetime) -> int | None:
     """The stand-in of `user_id` at `now` if they are on leave (an inactive stand-in counts
     as none: the node stays with its owner rather than with nobody)."""
-    return (Leave.select(Leave.delegate).join(User, on=(Leave.delegate == User.id))
-            .where(Leave.user == user_id, Leave.status.in_(LIVE), Leave.starts_at <= now,
-                   Leave.ends_at > now, User.active == True)  # noqa: E712
-            .order_by(Leave.starts_at).scalar())
+    row = _AWAY.first(user=user_id, now=now)
+    return row[0] if row else None
+
+
+# Asked for every node a task moves to (and for every new task's nodes): built once.
+_AWAY = Prebuilt(lambda user, now: (
+    Leave.select(Leave.delegate).join(User, on=(Leave.delegate == User.id))
+    .where(Leave.user == user, Leave.status.in_(LIVE), Leave.starts_at <= now,
+           Leave.ends_at > now, User.active == True)  # noqa: E712
+    .order_by(Leave.starts_at).limit(1).tuples()), "user", "now")
 
 
 def stand_in_for(user_id: int, now: datetime) -> int:

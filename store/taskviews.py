@@ -88,9 +88,7 @@ def task_brief(actor: User, flow: Flow, now: datetime, log_lines: int = 3) -> di
     names = {n.handler_id: n.handler.name for n in nodes}
     names |= names_of({task.creator_id, *(n.original_handler_id for n in nodes),
                      *(n.delegated_from_id for n in nodes)} - set(names))
-    log = list(TaskLog.select(TaskLog, User.id, User.name).join(User, JOIN.LEFT_OUTER,
-                                                        on=TaskLog.actor)
-               .where(TaskLog.task == task.id).order_by(TaskLog.id.desc()).limit(log_lines))[::-1]
+    log = _last_log(log_lines).rows(task=task.id)[::-1]
     return {
         "id": task.id, "number": task.number, "title": task.title,
         "project": {"id": task.project_id, "name": task.project.name},
@@ -111,6 +109,15 @@ def task_brief(actor: User, flow: Flow, now: datetime, log_lines: int = 3) -> di
                  "detail": r.detail} for r in log],
         "allowed_actions": workflow.allowed_actions(actor, task, now, flow=flow) + ["comment"],
     }
+
+
+@functools.cache
+def _last_log(lines: int) -> Prebuilt:
+    """The last `lines` of a task's log with their actors (详情 reads it every time)."""
+    return Prebuilt(lambda task: (TaskLog.select(TaskLog, User.id, User.name)
+                                  .join(User, JOIN.LEFT_OUTER, on=TaskLog.actor)
+                                  .where(TaskLog.task == task).order_by(TaskLog.id.desc())
+                                  .limit(lines)), "task")
 
 
 def handler_label(task: Task) -> str:
