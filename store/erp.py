@@ -57,9 +57,11 @@ MAX_EVENT_ID = 128
 STATUSES = ("created", "matched_open_task", "cleared", "no_match", "duplicate", "error")
 
 
-def ingest_events(company_id: int, events: list, now: datetime) -> list[dict]:
-    """Apply ERP events in order; one result per event (see the module docstring)."""
-    batch = Batch(company_id, now)
+def ingest_events(company_id: int, events: list, now: datetime,
+                  settings: list | None = None) -> list[dict]:
+    """Apply ERP events in order; one result per event (see the module docstring).
+    `settings`: the company's, as store.erp_settings read them with its signing secrets."""
+    batch = Batch(company_id, now, settings)
     results: list = [None] * len(events)
     items = []  # (index, the id shown in an error, event id, Event or its problem)
     for index, raw in enumerate(events):

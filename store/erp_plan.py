@@ -8,48 +8,49 @@ in a savepoint, after the rows decided before it are written.
 """
 from datetime import datetime, time, timedelta
 
-from peewee import JOIN, DatabaseError
+from peewee import DatabaseError
 
-from store import conditions, erp_batch, leaves, projects
+from store import conditions, erp_batch, erp_settings, leaves, projects
 from store import tasks as task_store
+from store.compiled import Compiled
 from store.db import atomic_write, db
 from store.erp_apply import (Event, active, apply_one, description, error, lock, of_scenario,
                              originals, result_of, rolled_up, title_of)
 from store.erp_batch import Chunk, OpenTask, Setup
+from store.erp_settings import Row
 from store.erp_kinds import (ValueProblem, document_key, get_kind, is_cleared, parse_moment,
                              validate_event_data)
 from store.errors import DomainError, Invalid, Refused
-from store.models import PRIORITIES, Company, ErpEvent, Project, Scenario, Task, zone_named
+from store.models import PRIORITIES, ErpEvent, Scenario, Task, zone_named
 
 CHUNK = 250  # events per transaction: bounds how long a batch holds its scenarios' locks
+_EVENT_COLUMNS = (ErpEvent.company, ErpEvent.event_id, ErpEvent.kind, ErpEvent.occurred_at,
+                  ErpEvent.data, ErpEvent.outcome, ErpEvent.task, ErpEvent.received_at)
+_RECORD_ONE = Compiled(lambda *values: ErpEvent.insert(dict(zip(_EVENT_COLUMNS, values)))
+                       .on_conflict_ignore().returning(ErpEvent.event_id), *_EVENT_COLUMNS)
 
 
 class Batch:
     """What one call reads once (the ERP project, the time zone, the enabled scenarios with
     their parsed conditions, each scenario's task set-up), and the chunk loop."""
 
-    def __init__(self, company_id: int, now: datetime):
+    def __init__(self, company_id: int, now: datetime, rows: list[Row] | None = None):
         self.company_id, self.now = company_id, now
-        # One query for all of it: the ERP project with its company's time zone, and each
-        # enabled scenario of the company (a row each; one row with no scenario when none).
-        rows = list(Project.scoped(company_id, Project.id, Project.name, Project.archived,
-                                   Company.timezone, Scenario)
-                    .join(Company, on=(Project.company == Company.id), attr="owner")
-                    .switch(Project)
-                    .join(Scenario, JOIN.LEFT_OUTER, attr="enabled_scenario",
-                          on=((Scenario.company == Project.company)
-                              & (Scenario.enabled == True)))  # noqa: E712
-                    .where(Project.kind == "erp").order_by(Project.id, Scenario.id))
-        if not rows:
+        rows = erp_settings.rows_of(company_id) if rows is None else rows
+        if not rows or rows[0].project_id is None:
             projects.erp_project(company_id)  # raises NotFound
         first = rows[0]
-        self.project_id, self.project_name, self.archived = first.id, first.name, first.archived
-        self.tz = zone_named(first.owner.timezone)
+        self.project_id, self.project_name, self.archived = (first.project_id, first.project_name,
+                                                             first.archived)
+        self.tz = zone_named(first.timezone)
+        # Enough of each scenario to match events against it; the rest once one matches.
         self.scenarios: dict[str, list[Scenario]] = {}
         for row in rows:
-            scenario = row.enabled_scenario
-            if row.id == first.id and scenario is not None and scenario.id is not None:
-                self.scenarios.setdefault(scenario.kind, []).append(scenario)
+            if row.project_id == self.project_id and row.scenario_id is not None:
+                self.scenarios.setdefault(row.kind, []).append(Scenario(
+                    id=row.scenario_id, kind=row.kind, required=row.required,
+                    optional=row.optional))
+        self._complete: dict[int, Scenario] | None = None
         self._rules: dict[str, list] = {}
         self._setups: dict[int, Setup | DomainError | None] = {}
 
@@ -61,9 +62,9 @@ class Batch:
         doc_key = document_key(kind, data)
         if is_cleared(raw.get("data")):  # conditions aside: every enabled scenario's open task
             return Event(index, event_id, kind.name, occurred_at, data, True, doc_key,
-                         self.scenarios.get(kind.name, []), {})
-        matched = [s for s, required, optional in self._rules_of(kind)
-                   if conditions.matches(required, optional, data, tz=self.tz)]
+                         self._completed(self.scenarios.get(kind.name, [])), {})
+        matched = self._completed([s for s, required, optional in self._rules_of(kind)
+                                   if conditions.matches(required, optional, data, tz=self.tz)])
         if matched and len(doc_key) > Task.erp_doc_key.max_length:  # a task could not keep it
             raise Invalid(f"单据字段太长（{'、'.join(kind.document_fields)} 合计不超过 "
                           f"{Task.erp_doc_key.max_length} 个字符）",
@@ -77,6 +78,14 @@ class Batch:
                                        conditions.parse_conditions(kind, s.optional))
                                       for s in self.scenarios.get(kind.name, [])]
         return self._rules[kind.name]
+
+    def _completed(self, scenarios: list[Scenario]) -> list[Scenario]:
+        """These scenarios with all their settings, read once per batch when first needed
+        (one that was disabled or deleted meanwhile is left out)."""
+        if scenarios and self._complete is None:
+            self._complete = {s.id: s for s in Scenario.scoped(self.company_id)
+                              .where(Scenario.enabled == True)}  # noqa: E712
+        return [self._complete[s.id] for s in scenarios if s.id in self._complete]
 
     def unmatched_only(self, items: list) -> bool:
         """Whether every event is valid and matches no scenario (the ERP's everyday traffic),
@@ -98,8 +107,12 @@ class Batch:
             rows.append(self._event_row(event, results[index]))
         if not rows:
             return
-        written = {row.event_id for row in ErpEvent.insert_many(rows).on_conflict_ignore()
-                   .returning(ErpEvent.event_id).execute()}
+        if len(rows) == 1:  # one push, one event: the statement is rendered once
+            written = {event_id for (event_id,) in
+                       _RECORD_ONE.rows(*[rows[0][f.name] for f in _EVENT_COLUMNS])}
+        else:
+            written = {row.event_id for row in ErpEvent.insert_many(rows).on_conflict_ignore()
+                       .returning(ErpEvent.event_id).execute()}
         before = originals(self.company_id, [r["event_id"] for r in rows
                                              if r["event_id"] not in written])
         for event_id, answer in before.items():
