@@ -17,9 +17,9 @@ from store.db import atomic_write, db
 from store.erp_apply import (Event, active, apply_one, description, error, lock, of_scenario,
                              originals, result_of, rolled_up, title_of)
 from store.erp_batch import Chunk, OpenTask, Setup
-from store.erp_settings import Row
 from store.erp_kinds import (ValueProblem, document_key, get_kind, is_cleared, parse_moment,
                              validate_event_data)
+from store.erp_settings import Row
 from store.errors import DomainError, Invalid, Refused
 from store.models import PRIORITIES, ErpEvent, Scenario, Task, zone_named
 
