@@ -43,13 +43,12 @@ class Batch:
         self.project_id, self.project_name, self.archived = (first.project_id, first.project_name,
                                                              first.archived)
         self.tz = zone_named(first.timezone)
-        # Enough of each scenario to match events against it; the rest once one matches.
-        self.scenarios: dict[str, list[Scenario]] = {}
+        # Enough of each scenario to match events against it (its row); the rest once one
+        # matches (_completed).
+        self.scenarios: dict[str, list[Row]] = {}
         for row in rows:
             if row.project_id == self.project_id and row.scenario_id is not None:
-                self.scenarios.setdefault(row.kind, []).append(Scenario(
-                    id=row.scenario_id, kind=row.kind, required=row.required,
-                    optional=row.optional))
+                self.scenarios.setdefault(row.kind, []).append(row)
         self._complete: dict[int, Scenario] | None = None
         self._rules: dict[str, list] = {}
         self._setups: dict[int, Setup | DomainError | None] = {}
@@ -79,13 +78,13 @@ class Batch:
                                       for s in self.scenarios.get(kind.name, [])]
         return self._rules[kind.name]
 
-    def _completed(self, scenarios: list[Scenario]) -> list[Scenario]:
-        """These scenarios with all their settings, read once per batch when first needed
-        (one that was disabled or deleted meanwhile is left out)."""
-        if scenarios and self._complete is None:
+    def _completed(self, rows: list[Row]) -> list[Scenario]:
+        """The scenarios of these rows with all their settings, read once per batch when
+        first needed (one that was disabled or deleted meanwhile is left out)."""
+        if rows and self._complete is None:
             self._complete = {s.id: s for s in Scenario.scoped(self.company_id)
                               .where(Scenario.enabled == True)}  # noqa: E712
-        return [self._complete[s.id] for s in scenarios if s.id in self._complete]
+        return [self._complete[r.scenario_id] for r in rows if r.scenario_id in self._complete]
 
     def unmatched_only(self, items: list) -> bool:
         """Whether every event is valid and matches no scenario (the ERP's everyday traffic),

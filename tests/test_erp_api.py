@@ -4,6 +4,7 @@ import time
 
 import pytest
 import time_machine
+from playhouse.test_utils import count_queries
 
 from bot.api.erp import signature
 from bot.queues import get_queue
@@ -99,6 +100,26 @@ def test_replayed_request_inside_the_window_changes_nothing(client, world):
     assert again.json["results"][0] == {**again.json["results"][0], "status": "duplicate",
                                         "task_id": first.json["results"][0]["task_id"]}
     assert Task.select().count() == 1
+
+
+def test_a_push_that_matches_nothing_reads_once_and_writes_once(client, world):
+    # The company's secrets, its ERP project and its scenarios' rules come in one read.
+    with count_queries() as counter:
+        first = push(client, world, event("inventory.low", event_id="evt-quiet", matching=False))
+        again = push(client, world, event("inventory.low", event_id="evt-quiet", matching=False))
+    assert counter.count == 5  # read + insert, then read + insert (skipped) + the original
+    assert first.json["results"] == [{"id": "evt-quiet", "status": "no_match"}]
+    assert again.json["results"][0]["status"] == "duplicate"
+    assert ErpEvent.get(ErpEvent.event_id == "evt-quiet").outcome == "no_match"
+
+
+def test_a_scenario_disabled_since_it_was_enabled_matches_nothing(client, world):
+    purchase = Scenario.get(Scenario.kind == "purchase_order.amount")
+    purchase.enabled = False
+    purchase.save()
+    response = push(client, world, event("purchase_order.amount", event_id="evt-off"))
+    assert response.json["results"] == [{"id": "evt-off", "status": "no_match"}]
+    assert Task.select().count() == 0
 
 
 def test_non_numeric_timestamp_is_refused(client, world):
