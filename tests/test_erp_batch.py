@@ -11,7 +11,7 @@ import psycopg2
 import pytest
 from playhouse.test_utils import count_queries
 
-from store import erp, leaves, scenarios
+from store import erp, erp_settings, leaves, scenarios
 from store.erp_plan import CHUNK
 from store.models import (ErpEvent, Message, Notification, Task, TaskEditor, TaskLog, TaskNode,
                           TaskReceipt, TaskWatcher)
@@ -163,6 +163,18 @@ def test_an_id_another_request_stores_meanwhile_answers_as_a_duplicate(w, any_db
     assert results[0]["original_status"] == "no_match"
     assert Task.select().count() == 1 and Notification.select().count() == 1
     assert ErpEvent.select().count() == 2
+
+
+def test_one_event_read_with_the_signing_secrets_is_recorded_once_on_either_database(w):
+    company = erp_settings.signing_company(w.company.code)
+    assert company.webhook_secret == w.company.webhook_secret
+    quiet = event("inventory.low", matching=False, event_id="quiet")
+    for _ in range(2):  # the statements are rendered once, then run again
+        first = erp.ingest_events(w.company.id, [quiet], NOW, company.erp_rows)
+    assert first == [{"id": "quiet", "status": "duplicate", "original_status": "no_match"}]
+    assert erp.ingest_events(w.company.id, [event("inventory.low", event_id="loud")], NOW,
+                             company.erp_rows)[0]["status"] == "created"
+    assert erp_settings.signing_company("no-such-code") is None
 
 
 def test_a_document_number_too_long_for_a_task_errors_that_event_alone(w):
