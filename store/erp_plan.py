@@ -8,47 +8,49 @@ in a savepoint, after the rows decided before it are written.
 """
 from datetime import datetime, time, timedelta
 
-from peewee import DatabaseError
+from peewee import DatabaseError, Value
 
 from store import conditions, erp_batch, erp_settings, leaves, projects
 from store import tasks as task_store
-from store.compiled import Compiled
 from store.db import atomic_write, db
 from store.erp_apply import (Event, active, apply_one, description, error, lock, of_scenario,
                              originals, result_of, rolled_up, title_of)
 from store.erp_batch import Chunk, OpenTask, Setup
 from store.erp_kinds import (ValueProblem, document_key, get_kind, is_cleared, parse_moment,
                              validate_event_data)
-from store.erp_settings import Row
 from store.errors import DomainError, Invalid, Refused
 from store.models import PRIORITIES, ErpEvent, Scenario, Task, zone_named
+from store.prebuilt import Prebuilt
 
 CHUNK = 250  # events per transaction: bounds how long a batch holds its scenarios' locks
 _EVENT_COLUMNS = (ErpEvent.company, ErpEvent.event_id, ErpEvent.kind, ErpEvent.occurred_at,
                   ErpEvent.data, ErpEvent.outcome, ErpEvent.task, ErpEvent.received_at)
-_RECORD_ONE = Compiled(lambda *values: ErpEvent.insert(dict(zip(_EVENT_COLUMNS, values)))
-                       .on_conflict_ignore().returning(ErpEvent.event_id), *_EVENT_COLUMNS)
+# One push, one event: its insert is built once (store.prebuilt). The values come already
+# as the columns store them (the JSON as text), so peewee passes each one through.
+_RECORD_ONE = Prebuilt(lambda **values: ErpEvent.insert(
+    {f: Value(values[f.name], converter=False) for f in _EVENT_COLUMNS})
+    .on_conflict_ignore().returning(ErpEvent.event_id), *[f.name for f in _EVENT_COLUMNS])
 
 
 class Batch:
     """What one call reads once (the ERP project, the time zone, the enabled scenarios with
     their parsed conditions, each scenario's task set-up), and the chunk loop."""
 
-    def __init__(self, company_id: int, now: datetime, rows: list[Row] | None = None):
+    def __init__(self, company_id: int, now: datetime, rows: list | None = None):
         self.company_id, self.now = company_id, now
         rows = erp_settings.rows_of(company_id) if rows is None else rows
-        if not rows or rows[0].project_id is None:
+        if not rows or rows[0]["project_id"] is None:
             projects.erp_project(company_id)  # raises NotFound
         first = rows[0]
-        self.project_id, self.project_name, self.archived = (first.project_id, first.project_name,
-                                                             first.archived)
-        self.tz = zone_named(first.timezone)
+        self.project_id, self.project_name = first["project_id"], first["project_name"]
+        self.archived = first["archived"]
+        self.tz = zone_named(first["timezone"])
         # Enough of each scenario to match events against it (its row); the rest once one
         # matches (_completed).
-        self.scenarios: dict[str, list[Row]] = {}
+        self.scenarios: dict[str, list] = {}
         for row in rows:
-            if row.project_id == self.project_id and row.scenario_id is not None:
-                self.scenarios.setdefault(row.kind, []).append(row)
+            if row["project_id"] == self.project_id and row["scenario_id"] is not None:
+                self.scenarios.setdefault(row["kind"], []).append(row)
         self._complete: dict[int, Scenario] | None = None
         self._rules: dict[str, list] = {}
         self._setups: dict[int, Setup | DomainError | None] = {}
@@ -73,18 +75,19 @@ class Batch:
 
     def _rules_of(self, kind) -> list:
         if kind.name not in self._rules:
-            self._rules[kind.name] = [(s, conditions.parse_conditions(kind, s.required),
-                                       conditions.parse_conditions(kind, s.optional))
+            self._rules[kind.name] = [(s, conditions.parse_conditions(kind, s["required"]),
+                                       conditions.parse_conditions(kind, s["optional"]))
                                       for s in self.scenarios.get(kind.name, [])]
         return self._rules[kind.name]
 
-    def _completed(self, rows: list[Row]) -> list[Scenario]:
+    def _completed(self, rows: list) -> list[Scenario]:
         """The scenarios of these rows with all their settings, read once per batch when
         first needed (one that was disabled or deleted meanwhile is left out)."""
         if rows and self._complete is None:
             self._complete = {s.id: s for s in Scenario.scoped(self.company_id)
                               .where(Scenario.enabled == True)}  # noqa: E712
-        return [self._complete[r.scenario_id] for r in rows if r.scenario_id in self._complete]
+        return [self._complete[r["scenario_id"]] for r in rows
+                if r["scenario_id"] in self._complete]
 
     def unmatched_only(self, items: list) -> bool:
         """Whether every event is valid and matches no scenario (the ERP's everyday traffic),
@@ -106,9 +109,9 @@ class Batch:
             rows.append(self._event_row(event, results[index]))
         if not rows:
             return
-        if len(rows) == 1:  # one push, one event: the statement is rendered once
-            written = {event_id for (event_id,) in
-                       _RECORD_ONE.rows(*[rows[0][f.name] for f in _EVENT_COLUMNS])}
+        if len(rows) == 1:  # one push, one event: its insert is built once (above)
+            written = {event_id for (event_id,) in _RECORD_ONE.values(
+                **{f.name: f.db_value(rows[0][f.name]) for f in _EVENT_COLUMNS})}
         else:
             written = {row.event_id for row in ErpEvent.insert_many(rows).on_conflict_ignore()
                        .returning(ErpEvent.event_id).execute()}
