@@ -14,9 +14,9 @@ from store.prebuilt import Prebuilt
 def _settings(company_column, value):
     """A row per enabled scenario (one row with its fields None when none), each with the
     company's settings and its ERP project (the first by id counts; none: None), as dicts
-    (named tuples would cost a new class per run): company_id, timezone, webhook_secret, previous_webhook_secret,
-    previous_secret_until, project_id, project_name, archived, scenario_id, kind, required,
-    optional."""
+    (named tuples would cost a new class per run): company_id, timezone, webhook_secret,
+    previous_webhook_secret, previous_secret_until, project_id, project_name, archived,
+    scenario_id, kind, required, optional."""
     return (Company.select(Company.id.alias("company_id"), Company.timezone,
                            Company.webhook_secret, Company.previous_webhook_secret,
                            Company.previous_secret_until, Project.id.alias("project_id"),
