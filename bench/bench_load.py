@@ -112,13 +112,27 @@ def scenarios(data: dict, n: int, rep: int, mode_index: int):
     return rows
 
 
+def worker_cpu_seconds(master: int) -> float:
+    """User + system CPU time the master's workers have used so far."""
+    ticks = sum(int(fields[11]) + int(fields[12]) for fields in workers(master).values())
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def timed_run(base: str, master: int, requests) -> dict:
+    """load.run, plus the CPU milliseconds the server's workers spent per request."""
+    before = worker_cpu_seconds(master)
+    got = load.run(base, requests)
+    got["cpu_ms"] = (worker_cpu_seconds(master) - before) * 1000 / max(got["n"], 1)
+    return got
+
+
 def measure(mode: str, mode_index: int, data: dict, env: dict, reps: int, n: int, check,
             code: Path = ROOT) -> dict:
     aes = AES_KEY if mode == "safe" else None
     env = {**env, **({"WECHAT_AES_KEY": AES_KEY} if aes else {})}
     results = {}
-    with served("bench.anchor:create_app()", env) as (anchor, _), \
-            served("bench.floor:create_app()", env) as (floor, _), \
+    with served("bench.anchor:create_app()", env) as (anchor, anchor_pid), \
+            served("bench.floor:create_app()", env) as (floor, floor_pid), \
             served("bot:create_app()", env, code) as (twork, master):
         check(twork, aes)
         warm = [[(openid(f"todo10_{c}"), "帮助")] * 20 for c in range(CLIENTS)]
@@ -128,12 +142,12 @@ def measure(mode: str, mode_index: int, data: dict, env: dict, reps: int, n: int
         requests = 0
         for rep in range(reps):
             echo = [[(openid(f"todo10_{c}"), "帮助")] * n for c in range(CLIENTS)]
-            base = load.run(anchor, pushes(echo, aes))
-            least = load.run(floor, pushes(echo, aes))
+            base = timed_run(anchor, anchor_pid, pushes(echo, aes))
+            least = timed_run(floor, floor_pid, pushes(echo, aes))
             results.setdefault("anchor (echo)", []).append((base, base, least))
             results.setdefault(FLOOR, []).append((least, base, least))
             for name, texts in scenarios(data, n, rep, mode_index):
-                got = load.run(twork, pushes(texts, aes))
+                got = timed_run(twork, master, pushes(texts, aes))
                 requests += got["n"]
                 results.setdefault(name, []).append((got, base, least))
         rss_after = rss_mb(master)
@@ -165,17 +179,19 @@ def check_replies(data, strict: bool = True):
 
 def table(mode: str, rows: dict) -> list[str]:
     out = [f"| {mode} | throughput ÷ anchor (median, range) | ÷ floor (median) | p99 ms (median) "
-           "| p99 ÷ anchor p99 | errors |", "|---|---|---|---|---|---|"]
+           "| p99 ÷ anchor p99 | workers' CPU ms per request | errors |",
+           "|---|---|---|---|---|---|---|"]
     for name, samples in rows.items():
         ratios = [got["rps"] / base["rps"] for got, base, _ in samples]
         floor = [got["rps"] / least["rps"] for got, _, least in samples]
         p99 = [got["p99_ms"] for got, _, _ in samples]
         p99_ratio = [got["p99_ms"] / base["p99_ms"] for got, base, _ in samples]
         rps = statistics.median(got["rps"] for got, _, _ in samples)
+        cpu = statistics.median(got["cpu_ms"] for got, _, _ in samples)
         out.append(f"| {name} ({rps:.0f}/s) | {statistics.median(ratios):.2f} "
                    f"({min(ratios):.2f}–{max(ratios):.2f}) | {statistics.median(floor):.2f} | "
                    f"{statistics.median(p99):.0f} | {statistics.median(p99_ratio):.2f} | "
-                   f"{sum(g['errors'] for g, _, _ in samples)} |")
+                   f"{cpu:.2f} | {sum(g['errors'] for g, _, _ in samples)} |")
     return out
 
 
