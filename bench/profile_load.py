@@ -3,7 +3,7 @@ over: py-spy samples one worker (`--idle`, so waiting on PostgreSQL and Redis sh
 the collapsed stacks are summed into the frames that matter.
 
     .venv/bin/python -m bench.profile_load [--tasks 10000] [--seconds 20] [--command 帮助]
-        [--py-spy PATH] [--save stacks.txt]
+        [--user 'todo1000_{c}'] [--py-spy PATH] [--save stacks.txt] [--cpu]
 
 Shares are of the request threads' samples (the gunicorn main loop and idle threads
 waiting for a request are left out). py-spy is not a dependency of the service: install it
