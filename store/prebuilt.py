@@ -8,11 +8,15 @@ values in their place, and every call runs the same SQL with the real values in 
 markers' positions, reading the rows through the query's own cursor wrapper (joined models
 included) exactly as executing the query would.
 
-Arguments must be plain values peewee passes through unchanged (str, int, bool) or aware
-datetimes (stored as naive UTC, as `store.db.UTCDateTimeField` does).
+Arguments must be plain values peewee passes through unchanged (str, int) or aware
+datetimes (stored as naive UTC, as `store.db.UTCDateTimeField` does). Writes of any field
+(JSON, booleans) put `columns(...)` in the query and pass `stored(...)` values: the markers
+then skip the fields' conversion, and the call's values get it.
 """
 from datetime import datetime, timezone
 from threading import Lock
+
+from peewee import Value
 
 from store.db import db
 
@@ -73,3 +77,14 @@ class Prebuilt:
     def rowcount(self, **values) -> int:
         """How many rows a write changed."""
         return self._execute(values)[1].rowcount
+
+
+def columns(model, names, values: dict) -> dict:
+    """{field: marker} of `model` for an insert or update built with markers, kept from
+    the fields' conversion (a JSON field would quote a marker, a boolean field eat it)."""
+    return {model._meta.fields[name]: Value(values[name], converter=False) for name in names}
+
+
+def stored(model, values: dict) -> dict:
+    """The call's values as `model`'s fields store them, for the slots of `columns`."""
+    return {name: model._meta.fields[name].db_value(value) for name, value in values.items()}

@@ -6,12 +6,13 @@ Workflow actions (store.workflow), task edits (store.tasks), leave hand-overs
 (store.leaves), extensions and the ERP all change tasks through these, so the
 concurrency guarantee of SPEC §3 holds for every writer, and none of them needs another.
 """
+import functools
 from dataclasses import dataclass
 from datetime import datetime
 
 from store.errors import Conflict
 from store.models import Task, TaskLog, TaskNode, TaskReceipt, User
-from store.prebuilt import Prebuilt
+from store.prebuilt import Prebuilt, columns, stored
 
 CHANGED = "任务已被他人更新，请重新查看"
 
@@ -64,20 +65,46 @@ _FLOW = Prebuilt(lambda task: (TaskNode.select(TaskNode, User.id, User.name)
                                .where(TaskNode.task == task).order_by(TaskNode.seq)), "task")
 
 
-def add_log(task: Task, actor: User | None, action: str, now: datetime, **detail) -> TaskLog:
-    return TaskLog.create(company=task.company_id, task=task.id, action=action, detail=detail,
-                          actor=actor.id if actor is not None else None, created_at=now)
+# Every change to a task runs these writes; their statements are built once (per set of
+# fields for the updates).
+_LOG_FIELDS = ("company", "task", "action", "detail", "actor", "created_at")
+_ADD_LOG = Prebuilt(lambda **values: TaskLog.insert(columns(TaskLog, _LOG_FIELDS, values))
+                    .returning(TaskLog.id), *_LOG_FIELDS)
+_RECEIPT_FIELDS = ("company", "task", "node", "user", "received_at")
+_ADD_RECEIPT = Prebuilt(lambda **values: TaskReceipt.insert(
+    columns(TaskReceipt, _RECEIPT_FIELDS, values)).returning(TaskReceipt.id), *_RECEIPT_FIELDS)
+
+
+@functools.cache
+def _bump(names: tuple[str, ...]) -> Prebuilt:
+    return Prebuilt(lambda _task, _version, **values: (
+        Task.update({Task.version: Task.version + 1, **columns(Task, names, values)})
+        .where(Task.id == _task, Task.version == _version)), "_task", "_version", *names)
+
+
+@functools.cache
+def _move(names: tuple[str, ...]) -> Prebuilt:
+    return Prebuilt(lambda _node, _from, _to, **values: (
+        TaskNode.update({TaskNode.state: _to, **columns(TaskNode, names, values)})
+        .where(TaskNode.id == _node, TaskNode.state == _from)), "_node", "_from", "_to", *names)
+
+
+def add_log(task: Task, actor: User | None, action: str, now: datetime, **detail) -> None:
+    _ADD_LOG.values(**stored(TaskLog, {
+        "company": task.company_id, "task": task.id, "action": action, "detail": detail,
+        "actor": actor.id if actor is not None else None, "created_at": now}))
 
 
 def add_receipt(task: Task, node: TaskNode, user_id: int, now: datetime) -> None:
-    TaskReceipt.create(company=task.company_id, task=task.id, node=node.id, user=user_id,
-                       received_at=now)
+    _ADD_RECEIPT.values(**stored(TaskReceipt, {
+        "company": task.company_id, "task": task.id, "node": node.id, "user": user_id,
+        "received_at": now}))
 
 
 def bump(task: Task, **fields) -> None:
     """Claim the task for this change: bump `version` only if nobody changed it since we read it."""
-    updated = (Task.update(version=Task.version + 1, **fields)
-               .where(Task.id == task.id, Task.version == task.version).execute())
+    updated = _bump(tuple(fields)).rowcount(_task=task.id, _version=task.version,
+                                            **stored(Task, fields))
     if not updated:
         raise Conflict(CHANGED)
     task.version += 1
@@ -91,8 +118,8 @@ def move(node: TaskNode, action: str, role: str, **fields) -> None:
     sources, target = TRANSITIONS[action][role]
     if node.state not in sources:
         raise Conflict(CHANGED)
-    updated = (TaskNode.update(state=target, **fields)
-               .where(TaskNode.id == node.id, TaskNode.state == node.state).execute())
+    updated = _move(tuple(fields)).rowcount(_node=node.id, _from=node.state, _to=target,
+                                            **stored(TaskNode, fields))
     if not updated:
         raise Conflict(CHANGED)
     node.state = target

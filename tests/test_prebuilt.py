@@ -5,9 +5,11 @@ from datetime import datetime, timedelta, timezone
 import pytest
 
 from store import pushclaims
-from store.models import Company, PushClaim, User, WeChatBinding
-from store.prebuilt import Prebuilt
+from store.models import Company, PushClaim, TaskLog, User, WeChatBinding
+from store.prebuilt import Prebuilt, columns, stored
+from store.taskstate import add_log
 from store.users import user_for_openid
+from tests.factories import make_task, make_world
 
 NOW = datetime(2026, 12, 7, 3, 0, tzinfo=timezone.utc)
 
@@ -52,3 +54,29 @@ def test_a_statement_must_use_every_argument_it_names(any_db):
         WeChatBinding.openid == openid), "openid", "other")
     with pytest.raises(ValueError):
         unused.first(openid="x", other="y")
+
+
+def test_writes_keep_booleans_and_json_as_their_fields_store_them(any_db):
+    company = Company.create(code="ACME", name="示例", webhook_secret="s1")
+    _bound_user(company, "alice", "o-alice")
+    follow = Prebuilt(lambda openid, **values: WeChatBinding.update(
+        columns(WeChatBinding, ("followed", "blocked_at"), values))
+        .where(WeChatBinding.openid == openid), "openid", "followed", "blocked_at")
+    for followed in (False, True, False):
+        assert follow.rowcount(openid="o-alice", **stored(
+            WeChatBinding, {"followed": followed, "blocked_at": NOW})) == 1
+        binding = WeChatBinding.get(WeChatBinding.openid == "o-alice")
+        assert (binding.followed, binding.blocked_at) == (followed, NOW)
+    note = Prebuilt(lambda **values: Company.update(columns(Company, ("name",), values))
+                    .where(Company.code == "ACME"), "name")
+    note.rowcount(**stored(Company, {"name": "名字'); DROP TABLE company; --"}))
+    assert Company.get(Company.code == "ACME").name == "名字'); DROP TABLE company; --"
+
+
+def test_the_log_keeps_its_details_as_json(any_db):
+    w = make_world()
+    task = make_task(w, assignee=w.h1)
+    add_log(task, None, "erp_repeat", NOW, event_id="evt-2", changes={"金额": [1, 2]}, ok=True)
+    row = TaskLog.select().where(TaskLog.action == "erp_repeat").get()
+    assert row.detail == {"event_id": "evt-2", "changes": {"金额": [1, 2]}, "ok": True}
+    assert row.actor_id is None and row.created_at == NOW and row.company_id == w.company.id
