@@ -11,7 +11,9 @@ included) exactly as executing the query would.
 Arguments must be plain values peewee passes through unchanged (str, int) or aware
 datetimes (stored as naive UTC, as `store.db.UTCDateTimeField` does). Writes of any field
 (JSON, booleans) put `columns(...)` in the query and pass `stored(...)` values: the markers
-then skip the fields' conversion, and the call's values get it.
+then skip the fields' conversion, and the call's values get it. An insert must name every
+column whose default is computed (`default=utcnow`): peewee fills in missing defaults when
+it builds the statement, which here happens once.
 """
 from datetime import datetime, timezone
 from threading import Lock
