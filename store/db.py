@@ -121,8 +121,7 @@ def open_database(url: str):
     params = parse(url)
     options = " ".join(filter(None, [params.pop("options", ""), "-c jit=off"]))
     return PostgresPool(params.pop("database"), max_connections=POOL_SIZE,
-                                    stale_timeout=POOL_STALE_SECONDS, timeout=10,
-                                    options=options, **params)
+                        stale_timeout=POOL_STALE_SECONDS, timeout=10, options=options, **params)
 
 
 def init_db(url: str):

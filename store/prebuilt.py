@@ -1,8 +1,9 @@
-"""Statements run on every WeChat push, with their SQL built once per database kind.
+"""Statements run on every WeChat push or task command, with their SQL built once per
+database kind.
 
 peewee builds a query's SQL anew at every execution by walking the query's nodes: for the
 sender's lookup (three tables joined) that is about 0.3 ms, more than the statement's round
-trip to PostgreSQL, and every push runs three such statements. A `Prebuilt` statement is
+trip to PostgreSQL, and every push runs three such statements, every task command several. A `Prebuilt` statement is
 written as an ordinary peewee query over named arguments; it is built once with marker
 values in their place, and every call runs the same SQL with the real values in the
 markers' positions, reading the rows through the query's own cursor wrapper (joined models

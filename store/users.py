@@ -21,9 +21,9 @@ from werkzeug.security import check_password_hash, generate_password_hash
 from store import apikeys
 from store.db import db, utcnow  # noqa: F401 (callers use users.utcnow)
 from store.errors import Conflict, Forbidden, Invalid, NotFound, Refused
-from store.prebuilt import Prebuilt
 from store.models import (ROLES, BindingCode, Company, Department, Project,
                           Template, User, WeChatBinding)
+from store.prebuilt import Prebuilt
 
 BINDING_CODE_TTL = timedelta(hours=24)
 # No 0/O, 1/I/L: the code is read off a screen and typed into a phone.
