@@ -23,7 +23,7 @@ import urllib.request
 from datetime import datetime, timezone
 from pathlib import Path
 
-from bench import load
+from bench import load, procs
 from bench.common import SETTINGS
 from bench.pgdb import own_database
 from bench.seed import TODO_USERS, openid, seed
@@ -65,23 +65,9 @@ def served(app: str, env: dict, code: Path = ROOT):
         proc.wait(timeout=30)
 
 
-def workers(master: int) -> dict[int, list[str]]:
-    """The master's worker processes: {pid: fields of /proc/pid/stat after the name}."""
-    found = {}
-    for stat in Path("/proc").glob("[0-9]*/stat"):
-        try:
-            fields = stat.read_text().rsplit(")", 1)[1].split()
-        except OSError:
-            continue
-        if int(fields[1]) == master:
-            found[int(stat.parent.name)] = fields
-    return found
-
-
 def rss_mb(master: int) -> float:
     """Resident memory of the master's worker processes, MB."""
-    pages = sum(int(fields[21]) for fields in workers(master).values())
-    return pages * os.sysconf("SC_PAGE_SIZE") / 2 ** 20
+    return sum(procs.rss_of(pid) for pid in procs.children(master))
 
 
 def pushes(texts_by_client: list[list[tuple[str, str]]], aes_key: str | None):
@@ -114,8 +100,7 @@ def scenarios(data: dict, n: int, rep: int, mode_index: int):
 
 def worker_cpu_seconds(master: int) -> float:
     """User + system CPU time the master's workers have used so far."""
-    ticks = sum(int(fields[11]) + int(fields[12]) for fields in workers(master).values())
-    return ticks / os.sysconf("SC_CLK_TCK")
+    return sum(procs.cpu_seconds(pid) for pid in procs.children(master))
 
 
 def timed_run(base: str, master: int, requests) -> dict:

@@ -26,6 +26,7 @@ from pathlib import Path
 import redis as redis_lib
 
 from bench import bench_notify, load
+from bench.procs import children, rss_of
 from bench.bench_load import CLIENTS, pushes, served
 from bench.common import SETTINGS
 from bench.pgdb import own_database
@@ -34,19 +35,6 @@ from tests.redis_claim import claimed_redis
 
 ROOT = Path(__file__).resolve().parent.parent
 TENTHS = 10
-
-
-def rss_of(pid: int) -> float:
-    """VmRSS of one process, MB."""
-    for line in Path(f"/proc/{pid}/status").read_text().splitlines():
-        if line.startswith("VmRSS"):
-            return int(line.split()[1]) / 1024
-    return float("nan")
-
-
-def children(master: int) -> list[int]:
-    return sorted(int(p) for p in Path(f"/proc/{master}/task/{master}/children")
-                  .read_text().split())
 
 
 def row(name: str, what: str, series: list[float]) -> str:

@@ -11,6 +11,7 @@ is taken from RQ's own start and end times of the jobs (its process start is not
 its resident memory is sampled while it drains.
 """
 import argparse
+import math
 import os
 import statistics
 import subprocess
@@ -24,6 +25,7 @@ import redis as redis_lib
 import requests
 
 from bench.common import SETTINGS
+from bench.procs import rss_of
 from bench.pgdb import own_database
 from tests.redis_claim import claimed_redis, free_port
 
@@ -96,14 +98,13 @@ def drain(env: dict, redis_url: str, ids: list[int]) -> dict:
     samples = []
 
     def sample():
-        status = Path(f"/proc/{proc.pid}/status")
         while proc.poll() is None:
             try:
-                rss = next(line for line in status.read_text().splitlines()
-                           if line.startswith("VmRSS"))
-                samples.append((queue.count, int(rss.split()[1]) / 1024))
-            except (OSError, StopIteration):
-                pass
+                rss = rss_of(proc.pid)
+            except OSError:  # ended meanwhile
+                break
+            if not math.isnan(rss):
+                samples.append((queue.count, rss))
             time.sleep(0.1)
     watcher = threading.Thread(target=sample)
     watcher.start()

@@ -20,7 +20,8 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from bench import load
-from bench.bench_load import CLIENTS, pushes, served, workers
+from bench.bench_load import CLIENTS, pushes, served
+from bench.procs import children
 from bench.common import SETTINGS
 from bench.pgdb import own_database
 from bench.seed import openid, seed
@@ -102,7 +103,7 @@ def main(argv=None):
             raw = subprocess.run([args.py_spy, "record", *([] if args.cpu else ["--idle"]),
                                   "--format", "raw",
                                   "--duration", str(args.seconds), "--rate", "200",
-                                  "--pid", str(min(workers(master))), "--output", "/dev/stdout"],
+                                  "--pid", str(children(master)[0]), "--output", "/dev/stdout"],
                                  capture_output=True, text=True, check=True).stdout
             driver.join()
     if args.save:
