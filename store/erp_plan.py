@@ -8,7 +8,7 @@ in a savepoint, after the rows decided before it are written.
 """
 from datetime import datetime, time, timedelta
 
-from peewee import DatabaseError, Value
+from peewee import DatabaseError
 
 from store import conditions, erp_batch, erp_settings, leaves, projects
 from store import tasks as task_store
@@ -20,16 +20,14 @@ from store.erp_kinds import (ValueProblem, document_key, get_kind, is_cleared, p
                              validate_event_data)
 from store.errors import DomainError, Invalid, Refused
 from store.models import PRIORITIES, ErpEvent, Scenario, Task, zone_named
-from store.prebuilt import Prebuilt
+from store.prebuilt import Prebuilt, columns, stored as stored_as
 
 CHUNK = 250  # events per transaction: bounds how long a batch holds its scenarios' locks
-_EVENT_COLUMNS = (ErpEvent.company, ErpEvent.event_id, ErpEvent.kind, ErpEvent.occurred_at,
-                  ErpEvent.data, ErpEvent.outcome, ErpEvent.task, ErpEvent.received_at)
-# One push, one event: its insert is built once (store.prebuilt). The values come already
-# as the columns store them (the JSON as text), so peewee passes each one through.
-_RECORD_ONE = Prebuilt(lambda **values: ErpEvent.insert(
-    {f: Value(values[f.name], converter=False) for f in _EVENT_COLUMNS})
-    .on_conflict_ignore().returning(ErpEvent.event_id), *[f.name for f in _EVENT_COLUMNS])
+_EVENT_COLUMNS = ("company", "event_id", "kind", "occurred_at", "data", "outcome", "task",
+                  "received_at")
+# One push, one event: its insert is built once (store.prebuilt).
+_RECORD_ONE = Prebuilt(lambda **values: ErpEvent.insert(columns(ErpEvent, _EVENT_COLUMNS, values))
+                       .on_conflict_ignore().returning(ErpEvent.event_id), *_EVENT_COLUMNS)
 
 
 class Batch:
@@ -111,7 +109,7 @@ class Batch:
             return
         if len(rows) == 1:  # one push, one event: its insert is built once (above)
             written = {event_id for (event_id,) in _RECORD_ONE.values(
-                **{f.name: f.db_value(rows[0][f.name]) for f in _EVENT_COLUMNS})}
+                **stored_as(ErpEvent, rows[0]))}
         else:
             written = {row.event_id for row in ErpEvent.insert_many(rows).on_conflict_ignore()
                        .returning(ErpEvent.event_id).execute()}
