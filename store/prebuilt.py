@@ -17,8 +17,6 @@ column whose default is computed (`default=utcnow`): peewee fills in missing def
 it builds the statement, which here happens once.
 """
 from datetime import datetime, timezone
-from threading import Lock
-
 from peewee import Value
 
 from store.db import db
@@ -35,23 +33,20 @@ class Prebuilt:
         """`build(**{name: value})` returns the peewee query; `names` are its arguments."""
         self._build = build
         self._names = names
-        self._built = {}  # database class -> (template query, sql, {param index: name})
-        self._lock = Lock()
+        self._built = {}  # database class -> (template query, sql, params, {index: name})
 
     def _compiled(self):
         kind = type(db.obj)
         found = self._built.get(kind)
         if found is None:
-            markers = {name: f"\x00prebuilt:{name}\x00" for name in self._names}
-            query = self._build(**markers)
+            names = {f"\x00prebuilt:{name}\x00": name for name in self._names}
+            query = self._build(**{name: marker for marker, name in names.items()})
             sql, params = query.sql()
-            slots = {i: name for i, value in enumerate(params) for name, marker in markers.items()
-                     if value == marker}
-            if sorted(set(slots.values())) != sorted(self._names):
+            slots = {i: names[value] for i, value in enumerate(params)
+                     if isinstance(value, str) and value in names}
+            if set(slots.values()) != set(self._names):
                 raise ValueError(f"prebuilt statement does not use all of {self._names}")
-            found = (query, sql, params, slots)
-            with self._lock:
-                self._built[kind] = found
+            found = self._built[kind] = (query, sql, params, slots)
         return found
 
     def _execute(self, values: dict):

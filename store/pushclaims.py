@@ -4,6 +4,7 @@ The webhook keeps its retry claims and seen signatures in Redis; while Redis is
 unreachable it keeps them here instead, so that a push is still acted on once and a
 signature still used once. The unique key decides between concurrent writers.
 """
+import functools
 from datetime import datetime, timedelta
 
 from peewee import EXCLUDED
@@ -14,7 +15,8 @@ from store.prebuilt import Prebuilt
 _FIELDS = ("key", "value", "expires")
 
 
-def _claims(count: int):
+@functools.cache
+def _claims(count: int) -> Prebuilt:
     """INSERT of `count` claims, each taken unless a live row holds its key."""
     def build(now, **slots):
         rows = [{"key": slots[f"key{i}"], "value": slots[f"value{i}"],
@@ -28,8 +30,6 @@ def _claims(count: int):
     return Prebuilt(build, "now", *(f"{name}{i}" for i in range(count) for name in _FIELDS))
 
 
-# A push claims its key, and in plaintext mode its signature too.
-_CLAIMS = {count: _claims(count) for count in (1, 2)}
 _SET = Prebuilt(lambda key, value, expires: (PushClaim.update(value=value, expires_at=expires)
                                               .where(PushClaim.key == key)),
                 "key", "value", "expires")
@@ -50,8 +50,7 @@ def put_each_once(entries: list[tuple[str, str | None, int]],
     for i, (key, value, ttl) in enumerate(entries):
         slots.update({f"key{i}": key, f"value{i}": value,
                       f"expires{i}": now + timedelta(seconds=ttl)})
-    statement = _CLAIMS.get(len(entries)) or _claims(len(entries))
-    won = {key for key, in statement.values(**slots)}
+    won = {key for key, in _claims(len(entries)).values(**slots)}
     return {key: None if key in won else get(key, now) for key, _, _ in entries}
 
 
