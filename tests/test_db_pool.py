@@ -68,13 +68,15 @@ def test_rebinding_closes_the_previous_pool(pg_url):
 
 
 def _terminate(url: str, pid: int) -> None:
-    with psycopg2.connect(url.rsplit("/", 1)[0] + "/postgres") as admin:
+    """End a server process and wait until it is gone (PostgreSQL ≥ 14 waits for us)."""
+    admin = psycopg2.connect(url.rsplit("/", 1)[0] + "/postgres")
+    try:
         admin.autocommit = True
         cursor = admin.cursor()
-        cursor.execute("SELECT pg_terminate_backend(%s)", (pid,))
-        cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE pid = %s", (pid,))
-        while cursor.fetchone()[0]:
-            cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE pid = %s", (pid,))
+        cursor.execute("SELECT pg_terminate_backend(%s, 10000)", (pid,))
+        assert cursor.fetchone()[0], f"server process {pid} did not end"
+    finally:
+        admin.close()
 
 
 @pytest.mark.parametrize("trust_seconds", [60, 0])
